@@ -1,0 +1,296 @@
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from imagestreams.v1 import resources_pb2 as _resources_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateImageStreamRequest(_message.Message):
+    __slots__ = ("image_stream",)
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ...) -> None: ...
+
+class CreateImageStreamResponse(_message.Message):
+    __slots__ = ("image_stream", "position")
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    position: int
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
+
+class GetImageStreamRequest(_message.Message):
+    __slots__ = ("namespace", "name", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class GetImageStreamResponse(_message.Message):
+    __slots__ = ("image_stream",)
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ...) -> None: ...
+
+class ListImageStreamsRequest(_message.Message):
+    __slots__ = ("namespace", "page_size", "page_token", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    page_size: int
+    page_token: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class ListImageStreamsResponse(_message.Message):
+    __slots__ = ("image_streams", "next_page_token")
+    IMAGE_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    image_streams: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ImageStream]
+    next_page_token: str
+    def __init__(self, image_streams: _Optional[_Iterable[_Union[_resources_pb2.ImageStream, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateImageStreamRequest(_message.Message):
+    __slots__ = ("image_stream", "update_mask", "expected_position")
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_POSITION_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    update_mask: _field_mask_pb2.FieldMask
+    expected_position: int
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., expected_position: _Optional[int] = ...) -> None: ...
+
+class UpdateImageStreamResponse(_message.Message):
+    __slots__ = ("image_stream", "position")
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    position: int
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
+
+class DeleteImageStreamRequest(_message.Message):
+    __slots__ = ("namespace", "name", "expected_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    expected_position: int
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., expected_position: _Optional[int] = ...) -> None: ...
+
+class DeleteImageStreamResponse(_message.Message):
+    __slots__ = ("position",)
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    def __init__(self, position: _Optional[int] = ...) -> None: ...
+
+class DescribeImageStreamRequest(_message.Message):
+    __slots__ = ("namespace", "name", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class DescribeImageStreamResponse(_message.Message):
+    __slots__ = ("image_stream", "unique_images", "tags", "image_repository")
+    IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    UNIQUE_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    image_stream: _resources_pb2.ImageStream
+    unique_images: int
+    tags: _containers.RepeatedCompositeFieldContainer[_resources_pb2.DescribedTag]
+    image_repository: str
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., unique_images: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[_resources_pb2.DescribedTag, _Mapping]]] = ..., image_repository: _Optional[str] = ...) -> None: ...
+
+class TagDestination(_message.Message):
+    __slots__ = ("namespace", "stream", "tag")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
+
+class TagRequest(_message.Message):
+    __slots__ = ("namespace", "source", "destinations", "alias", "scheduled", "insecure", "reference_policy", "reference", "annotations", "import_mode")
+    class AnnotationsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DESTINATIONS_FIELD_NUMBER: _ClassVar[int]
+    ALIAS_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_FIELD_NUMBER: _ClassVar[int]
+    INSECURE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_MODE_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    source: _resources_pb2.ObjectReference
+    destinations: _containers.RepeatedCompositeFieldContainer[TagDestination]
+    alias: bool
+    scheduled: bool
+    insecure: bool
+    reference_policy: _resources_pb2.ReferencePolicyType
+    reference: bool
+    annotations: _containers.ScalarMap[str, str]
+    import_mode: _resources_pb2.ImportMode
+    def __init__(self, namespace: _Optional[str] = ..., source: _Optional[_Union[_resources_pb2.ObjectReference, _Mapping]] = ..., destinations: _Optional[_Iterable[_Union[TagDestination, _Mapping]]] = ..., alias: _Optional[bool] = ..., scheduled: _Optional[bool] = ..., insecure: _Optional[bool] = ..., reference_policy: _Optional[_Union[_resources_pb2.ReferencePolicyType, str]] = ..., reference: _Optional[bool] = ..., annotations: _Optional[_Mapping[str, str]] = ..., import_mode: _Optional[_Union[_resources_pb2.ImportMode, str]] = ...) -> None: ...
+
+class TagResponse(_message.Message):
+    __slots__ = ("tags", "messages", "position")
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[_resources_pb2.TagReference]
+    messages: _containers.RepeatedScalarFieldContainer[str]
+    position: int
+    def __init__(self, tags: _Optional[_Iterable[_Union[_resources_pb2.TagReference, _Mapping]]] = ..., messages: _Optional[_Iterable[str]] = ..., position: _Optional[int] = ...) -> None: ...
+
+class DeleteTagRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
+
+class DeleteTagResponse(_message.Message):
+    __slots__ = ("position",)
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    def __init__(self, position: _Optional[int] = ...) -> None: ...
+
+class GetImageStreamTagRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class GetImageStreamTagResponse(_message.Message):
+    __slots__ = ("image_stream_tag",)
+    IMAGE_STREAM_TAG_FIELD_NUMBER: _ClassVar[int]
+    image_stream_tag: _resources_pb2.ImageStreamTag
+    def __init__(self, image_stream_tag: _Optional[_Union[_resources_pb2.ImageStreamTag, _Mapping]] = ...) -> None: ...
+
+class ListImageStreamTagsRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "page_size", "page_token", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    page_size: int
+    page_token: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class ListImageStreamTagsResponse(_message.Message):
+    __slots__ = ("image_stream_tags", "next_page_token")
+    IMAGE_STREAM_TAGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    image_stream_tags: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ImageStreamTag]
+    next_page_token: str
+    def __init__(self, image_stream_tags: _Optional[_Iterable[_Union[_resources_pb2.ImageStreamTag, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListTagHistoryRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "page_size", "page_token", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    page_size: int
+    page_token: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class ListTagHistoryResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_resources_pb2.TagHistoryEntry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[_resources_pb2.TagHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetImageStreamImageRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "id", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    id: str
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., id: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class GetImageStreamImageResponse(_message.Message):
+    __slots__ = ("image_stream_image",)
+    IMAGE_STREAM_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    image_stream_image: _resources_pb2.ImageStreamImage
+    def __init__(self, image_stream_image: _Optional[_Union[_resources_pb2.ImageStreamImage, _Mapping]] = ...) -> None: ...
+
+class GetImageRequest(_message.Message):
+    __slots__ = ("name", "min_position")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    min_position: int
+    def __init__(self, name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class GetImageResponse(_message.Message):
+    __slots__ = ("image",)
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    image: _resources_pb2.Image
+    def __init__(self, image: _Optional[_Union[_resources_pb2.Image, _Mapping]] = ...) -> None: ...
+
+class CreateImageStreamMappingRequest(_message.Message):
+    __slots__ = ("namespace", "name", "tag", "image")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    tag: str
+    image: _resources_pb2.Image
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., tag: _Optional[str] = ..., image: _Optional[_Union[_resources_pb2.Image, _Mapping]] = ...) -> None: ...
+
+class CreateImageStreamMappingResponse(_message.Message):
+    __slots__ = ("position",)
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    def __init__(self, position: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""isctl: the image streams command line, shaped like `oc`."""

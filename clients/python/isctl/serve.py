@@ -1,0 +1,61 @@
+"""`isctl serve`: runs the service (embedded SQLite by default, PostgreSQL with a `postgresql://` URL)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from imagestreams_server.api.server import ServerConfig, serve
+from imagestreams_server.store.config import StoreConfig
+
+DEFAULT_LISTEN = "127.0.0.1:50051"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the image streams service",
+        description="Run the gRPC service. Without --database-url the log is an SQLite file in --data-dir.",
+    )
+    parser.add_argument(
+        "--listen",
+        default=os.environ.get("IMAGESTREAMS_LISTEN", DEFAULT_LISTEN),
+        help=f"HOST:PORT to listen on (env IMAGESTREAMS_LISTEN, default {DEFAULT_LISTEN})",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("IMAGESTREAMS_DATA_DIR", "data"),
+        help="directory of the embedded SQLite store (env IMAGESTREAMS_DATA_DIR, default ./data)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("IMAGESTREAMS_DATABASE_URL", ""),
+        help="postgresql://USER:PASSWORD@HOST:PORT/DBNAME to keep the log in PostgreSQL "
+        "(env IMAGESTREAMS_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--registry-hostname",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_HOSTNAME", ""),
+        help="registry host that serves streams as HOST/NAMESPACE/NAME (env IMAGESTREAMS_REGISTRY_HOSTNAME)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = args.database_url
+    if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        raise SystemExit("error: --database-url must be a postgresql:// (or sqlite:///PATH) URL")
+    config = ServerConfig(
+        listen=args.listen,
+        store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
+        registry_hostname=args.registry_hostname,
+    )
+    try:
+        asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        pass
+    return 0

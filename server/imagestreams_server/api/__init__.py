@@ -1,0 +1,1 @@
+"""The gRPC face of the service: servicers, error mapping, reflection and health."""

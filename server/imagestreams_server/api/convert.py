@@ -1,0 +1,254 @@
+"""Protobuf messages <-> application objects. The only module besides the servicer that knows protobuf."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+from imagestreams.v1 import resources_pb2 as pb
+
+from ..application.views import (
+    DescribedTagView,
+    ImageView,
+    StreamDescription,
+    StreamImageView,
+    StreamView,
+    TagView,
+)
+from ..domain.errors import InvalidField
+from ..domain.history import TagCondition, TagEvent
+from ..domain.state import StreamState, TagStatus
+from ..domain.tags import ImportMode, ReferencePolicy, Source, SourceKind, TagSpec
+from ..store.readmodel import TagMove
+
+SOURCE_KINDS = {
+    pb.SOURCE_KIND_DOCKER_IMAGE: SourceKind.DOCKER_IMAGE,
+    pb.SOURCE_KIND_IMAGE_STREAM_TAG: SourceKind.IMAGE_STREAM_TAG,
+    pb.SOURCE_KIND_IMAGE_STREAM_IMAGE: SourceKind.IMAGE_STREAM_IMAGE,
+}
+SOURCE_KINDS_PB = {v: k for k, v in SOURCE_KINDS.items()}
+REFERENCE_POLICIES = {
+    pb.REFERENCE_POLICY_TYPE_UNSPECIFIED: ReferencePolicy.SOURCE,
+    pb.REFERENCE_POLICY_TYPE_SOURCE: ReferencePolicy.SOURCE,
+    pb.REFERENCE_POLICY_TYPE_LOCAL: ReferencePolicy.LOCAL,
+}
+REFERENCE_POLICIES_PB = {
+    ReferencePolicy.SOURCE: pb.REFERENCE_POLICY_TYPE_SOURCE,
+    ReferencePolicy.LOCAL: pb.REFERENCE_POLICY_TYPE_LOCAL,
+}
+IMPORT_MODES = {
+    pb.IMPORT_MODE_UNSPECIFIED: ImportMode.LEGACY,
+    pb.IMPORT_MODE_LEGACY: ImportMode.LEGACY,
+    pb.IMPORT_MODE_PRESERVE_ORIGINAL: ImportMode.PRESERVE_ORIGINAL,
+}
+IMPORT_MODES_PB = {
+    ImportMode.LEGACY: pb.IMPORT_MODE_LEGACY,
+    ImportMode.PRESERVE_ORIGINAL: pb.IMPORT_MODE_PRESERVE_ORIGINAL,
+}
+
+KIND_VALUES = "valid values are SOURCE_KIND_DOCKER_IMAGE, SOURCE_KIND_IMAGE_STREAM_TAG, SOURCE_KIND_IMAGE_STREAM_IMAGE"
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def enum_value(mapping: dict[int, Any], value: int, field: str) -> Any:
+    if value not in mapping:
+        raise InvalidField(field, f"unknown value {value}")
+    return mapping[value]
+
+
+# -- requests -> application --------------------------------------------------------------------------------
+
+
+def source_from_pb(ref: pb.ObjectReference, field: str) -> Source:
+    if ref.kind == pb.SOURCE_KIND_UNSPECIFIED:
+        raise InvalidField(f"{field}.kind", f"source kind is required: {KIND_VALUES}")
+    return Source(enum_value(SOURCE_KINDS, ref.kind, f"{field}.kind"), ref.name, ref.namespace)
+
+
+def tag_spec_from_pb(tag: pb.TagReference, field: str) -> TagSpec:
+    return TagSpec(
+        name=tag.name,
+        source=source_from_pb(getattr(tag, "from"), f"{field}.from") if tag.HasField("from") else None,
+        annotations=dict(tag.annotations),
+        reference=tag.reference,
+        insecure=tag.import_policy.insecure,
+        scheduled=tag.import_policy.scheduled,
+        import_mode=enum_value(IMPORT_MODES, tag.import_policy.import_mode, f"{field}.import_policy.import_mode"),
+        reference_policy=enum_value(REFERENCE_POLICIES, tag.reference_policy.type, f"{field}.reference_policy.type"),
+    )
+
+
+def image_metadata_from_pb(image: pb.Image) -> dict[str, Any]:
+    """What the Image message says beyond its name and pull spec, kept as plain data."""
+    data = json_format.MessageToDict(image, preserving_proto_field_name=True)
+    for key in ("name", "docker_image_reference", "create_time", "metadata_known"):
+        data.pop(key, None)
+    return data
+
+
+# -- application -> responses -------------------------------------------------------------------------------
+
+
+def tag_reference(spec: TagSpec) -> pb.TagReference:
+    message = pb.TagReference(
+        name=spec.name,
+        annotations=spec.annotations,
+        reference=spec.reference,
+        generation=spec.generation,
+        import_policy=pb.TagImportPolicy(
+            insecure=spec.insecure, scheduled=spec.scheduled, import_mode=IMPORT_MODES_PB[spec.import_mode]
+        ),
+        reference_policy=pb.TagReferencePolicy(type=REFERENCE_POLICIES_PB[spec.reference_policy]),
+    )
+    if spec.source is not None:
+        getattr(message, "from").CopyFrom(
+            pb.ObjectReference(
+                kind=SOURCE_KINDS_PB[spec.source.kind], namespace=spec.source.namespace, name=spec.source.name
+            )
+        )
+    return message
+
+
+def tag_event(event: TagEvent) -> pb.TagEvent:
+    return pb.TagEvent(
+        create_time=timestamp(event.created),
+        docker_image_reference=event.docker_image_reference,
+        image=event.image,
+        generation=event.generation,
+    )
+
+
+def condition(value: TagCondition) -> pb.TagEventCondition:
+    return pb.TagEventCondition(
+        type=value.type,
+        status=value.status,
+        last_transition_time=timestamp(value.last_transition_time),
+        reason=value.reason,
+        message=value.message,
+        generation=value.generation,
+    )
+
+
+def named_tag_event_list(tag: str, status: TagStatus) -> pb.NamedTagEventList:
+    return pb.NamedTagEventList(
+        tag=tag,
+        items=[tag_event(i) for i in status.items],
+        conditions=[condition(c) for c in status.conditions],
+    )
+
+
+def image_stream(state: StreamState, position: int) -> pb.ImageStream:
+    return pb.ImageStream(
+        namespace=state.namespace,
+        name=state.name,
+        uid=state.uid,
+        create_time=timestamp(state.created),
+        generation=state.generation,
+        annotations=state.annotations,
+        docker_image_repository=state.docker_image_repository,
+        lookup_local=state.lookup_local,
+        spec_tags=[tag_reference(state.spec_tags[t]) for t in sorted(state.spec_tags)],
+        status_tags=[named_tag_event_list(t, state.status_tags[t]) for t in sorted(state.status_tags)],
+        position=position,
+    )
+
+
+def stream_view(view: StreamView) -> pb.ImageStream:
+    return image_stream(view.state, view.position)
+
+
+def image(view: ImageView, extra_annotations: dict[str, str] | None = None) -> pb.Image:
+    message = pb.Image()
+    if view.metadata:
+        json_format.ParseDict(view.metadata, message, ignore_unknown_fields=True)
+    message.name = view.digest
+    message.docker_image_reference = view.docker_image_reference
+    message.metadata_known = bool(view.metadata)
+    message.create_time.CopyFrom(timestamp(view.created))
+    for key, value in (extra_annotations or {}).items():
+        message.annotations[key] = value
+    return message
+
+
+def image_stream_tag(view: TagView) -> pb.ImageStreamTag:
+    message = pb.ImageStreamTag(
+        namespace=view.namespace,
+        stream=view.stream,
+        tag=view.tag,
+        generation=view.current.generation if view.current else 0,
+        lookup_local=view.lookup_local,
+        conditions=[condition(c) for c in view.conditions],
+        pull_spec=view.pull_spec,
+        image_pull_policy=view.image_pull_policy,
+        position=view.position,
+    )
+    if view.spec is not None:
+        message.spec.CopyFrom(tag_reference(view.spec))
+    if view.image is not None:
+        # As on OpenShift: the image's annotations plus the spec tag's, and the pull spec consumers use.
+        message.image.CopyFrom(image(view.image, view.spec.annotations if view.spec else None))
+        message.image.docker_image_reference = view.pull_spec
+    if view.current is not None:
+        message.create_time.CopyFrom(timestamp(view.current.created))
+    return message
+
+
+def stream_image(view: StreamImageView) -> pb.ImageStreamImage:
+    return pb.ImageStreamImage(
+        namespace=view.namespace,
+        stream=view.stream,
+        id=view.id,
+        image=image(view.image),
+        annotations=view.annotations,
+    )
+
+
+def described_tag(view: DescribedTagView) -> pb.DescribedTag:
+    message = pb.DescribedTag(
+        tag=view.tag,
+        aliases=view.aliases,
+        status=named_tag_event_list(view.tag, view.status),
+        source_description=view.source_description,
+        import_pending=view.import_pending,
+        pull_spec=view.pull_spec,
+        image_pull_policy=view.image_pull_policy,
+    )
+    if view.spec is not None:
+        message.spec.CopyFrom(tag_reference(view.spec))
+    return message
+
+
+def description(value: StreamDescription) -> dict[str, Any]:
+    return {
+        "image_stream": stream_view(value.stream),
+        "unique_images": value.unique_images,
+        "tags": [described_tag(t) for t in value.tags],
+        "image_repository": value.image_repository,
+    }
+
+
+def tag_history_entry(move: TagMove) -> pb.TagHistoryEntry:
+    message = pb.TagHistoryEntry(
+        position=move.position,
+        namespace=move.namespace,
+        stream=move.stream,
+        tag=move.tag,
+        change=move.change,
+        actor=move.actor,
+        cause=move.cause,
+        time=timestamp(move.time),
+    )
+    if move.current is not None:
+        message.event.CopyFrom(tag_event(move.current))
+    if move.previous is not None:
+        message.previous.CopyFrom(tag_event(move.previous))
+    return message

@@ -1,0 +1,77 @@
+"""Application errors -> gRPC status codes with google.rpc details (BadRequest, ErrorInfo)."""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from ..application.errors import ConcurrentUpdate, PositionNotReached
+from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidField, NotFound
+
+DOMAIN = "imagestreams.v1"
+log = logging.getLogger(__name__)
+
+
+def _pack(message: object) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)  # type: ignore[arg-type]
+    return packed
+
+
+def _error_info(reason: str, metadata: dict[str, str] | None = None) -> any_pb2.Any:
+    return _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata or {}))
+
+
+def _bad_request(field: str, description: str) -> any_pb2.Any:
+    return _pack(
+        error_details_pb2.BadRequest(
+            field_violations=[error_details_pb2.BadRequest.FieldViolation(field=field, description=description)]
+        )
+    )
+
+
+def to_status(error: Exception) -> grpc.Status:
+    """The status a client sees for an error. Anything unexpected is INTERNAL with no detail leaked."""
+    if isinstance(error, InvalidField):
+        proto = status_pb2.Status(
+            code=code_pb2.INVALID_ARGUMENT,
+            message=f"{error.field}: {error.message}" if error.field else error.message,
+            details=[_bad_request(error.field, error.message), _error_info("INVALID_FIELD", {"field": error.field})],
+        )
+    elif isinstance(error, NotFound):
+        proto = status_pb2.Status(
+            code=code_pb2.NOT_FOUND,
+            message=error.message,
+            details=[_error_info("NOT_FOUND", {"kind": error.kind, "name": error.name})],
+        )
+    elif isinstance(error, AlreadyExists):
+        proto = status_pb2.Status(
+            code=code_pb2.ALREADY_EXISTS,
+            message=error.message,
+            details=[_error_info("ALREADY_EXISTS", {"kind": error.kind, "name": error.name})],
+        )
+    elif isinstance(error, FailedPrecondition):
+        details = [_error_info(error.reason, error.metadata)]
+        if error.field:
+            details.insert(0, _bad_request(error.field, error.message))
+        proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message, details=details)
+    elif isinstance(error, ConcurrentUpdate):
+        proto = status_pb2.Status(
+            code=code_pb2.ABORTED, message=error.message, details=[_error_info("CONCURRENT_UPDATE")]
+        )
+    elif isinstance(error, PositionNotReached):
+        proto = status_pb2.Status(
+            code=code_pb2.OUT_OF_RANGE,
+            message=error.message,
+            details=[_error_info("POSITION_NOT_REACHED", {"wanted": str(error.wanted), "current": str(error.current)})],
+        )
+    elif isinstance(error, DomainError):
+        proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message)
+    else:
+        log.exception("unexpected error", exc_info=error)
+        proto = status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")
+    return rpc_status.to_status(proto)

@@ -1,0 +1,91 @@
+"""Builds and runs the gRPC server: the image stream service, health checking and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from imagestreams.v1 import image_stream_service_pb2 as api
+from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+
+from ..application.service import Service
+from ..store.app import EventLog
+from ..store.config import StoreConfig
+from .servicer import ImageStreamServicer
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = api.DESCRIPTOR.services_by_name["ImageStreamService"].full_name
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    listen: str = "127.0.0.1:50051"
+    store: StoreConfig = field(default_factory=StoreConfig)
+    # Threads that run application calls (each holds at most one database connection at a time).
+    workers: int = 8
+    registry_hostname: str = ""
+
+
+class RunningServer:
+    """A started server: its bound port, and how to stop it."""
+
+    def __init__(
+        self, server: grpc.aio.Server, port: int, event_log: EventLog, health_servicer: health.aio.HealthServicer
+    ):
+        self.server = server
+        self.port = port
+        self.event_log = event_log
+        self.health = health_servicer
+
+    async def stop(self, grace: float = 5.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        self.event_log.close()
+
+
+async def start(config: ServerConfig) -> RunningServer:
+    event_log = EventLog(config.store)
+    replayed = event_log.ensure_read_models()
+    if replayed:
+        log.info("rebuilt read models from %d events", replayed)
+    service = Service(event_log, registry_hostname=config.registry_hostname)
+    executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
+    server = grpc.aio.server(migration_thread_pool=executor)
+    api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(config.listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {config.listen}")
+    await server.start()
+    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, event_log, health_servicer)
+
+
+async def serve(config: ServerConfig, ready: Callable[[RunningServer], Awaitable[None] | None] | None = None) -> None:
+    """Runs until SIGINT or SIGTERM, then drains calls in flight."""
+    running = await start(config)
+    host = config.listen.rsplit(":", 1)[0]
+    log.info("serving imagestreams.v1 on %s:%d (store: %s)", host, running.port, config.store.describe())
+    if ready is not None:
+        result = ready(running)
+        if result is not None:
+            await result
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    waiter = asyncio.create_task(running.server.wait_for_termination())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("shutting down")
+    await running.stop()

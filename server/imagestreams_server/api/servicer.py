@@ -1,0 +1,226 @@
+"""The ImageStreamService servicer: requests -> application calls (on a worker thread) -> responses."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from imagestreams.v1 import image_stream_service_pb2 as api
+from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+
+from ..application.commands import Destination, MappingInput, StreamInput, TagInput
+from ..application.queries import page_size
+from ..application.service import Service
+from . import convert, paging
+from .errors import to_status
+
+T = TypeVar("T")
+
+
+class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
+    def __init__(self, service: Service, executor: Executor) -> None:
+        self.service = service
+        self.executor = executor
+
+    async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[..., T], *args: Any) -> T:
+        """Runs blocking application code off the event loop; errors become statuses with details."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+        except Exception as error:  # every error leaves as a status, never as a crash
+            await self._abort(context, error)
+
+    @staticmethod
+    async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> NoReturn:
+        await context.abort_with_status(to_status(error))
+        raise AssertionError("abort_with_status returns only by raising")
+
+    # -- streams --------------------------------------------------------------------------------------------
+
+    async def CreateImageStream(self, request: api.CreateImageStreamRequest, context: Any) -> Any:
+        def run() -> api.CreateImageStreamResponse:
+            stream = request.image_stream
+            data = StreamInput(
+                namespace=stream.namespace,
+                name=stream.name,
+                annotations=dict(stream.annotations),
+                docker_image_repository=stream.docker_image_repository,
+                lookup_local=stream.lookup_local,
+                spec_tags=[
+                    convert.tag_spec_from_pb(t, f"image_stream.spec_tags[{i}]") for i, t in enumerate(stream.spec_tags)
+                ],
+            )
+            created, position = self.service.commands.create_stream(data)
+            return api.CreateImageStreamResponse(
+                image_stream=convert.image_stream(created.state, position), position=position
+            )
+
+        return await self._call(context, run)
+
+    async def GetImageStream(self, request: api.GetImageStreamRequest, context: Any) -> Any:
+        def run() -> api.GetImageStreamResponse:
+            view = self.service.queries.stream(request.namespace, request.name, request.min_position)
+            return api.GetImageStreamResponse(image_stream=convert.stream_view(view))
+
+        return await self._call(context, run)
+
+    async def ListImageStreams(self, request: api.ListImageStreamsRequest, context: Any) -> Any:
+        def run() -> api.ListImageStreamsResponse:
+            limit = page_size(request.page_size)
+            after = paging.decode(request.page_token, 2)
+            views = self.service.queries.streams(
+                request.namespace, (after[0], after[1]) if after else None, limit, request.min_position
+            )
+            token = paging.encode([views[-1].state.namespace, views[-1].state.name]) if len(views) == limit else ""
+            return api.ListImageStreamsResponse(
+                image_streams=[convert.stream_view(v) for v in views], next_page_token=token
+            )
+
+        return await self._call(context, run)
+
+    async def UpdateImageStream(self, request: api.UpdateImageStreamRequest, context: Any) -> Any:
+        def run() -> api.UpdateImageStreamResponse:
+            stream = request.image_stream
+            data = StreamInput(
+                namespace=stream.namespace,
+                name=stream.name,
+                annotations=dict(stream.annotations),
+                docker_image_repository=stream.docker_image_repository,
+                lookup_local=stream.lookup_local,
+            )
+            updated, position = self.service.commands.update_stream(
+                data, list(request.update_mask.paths), request.expected_position
+            )
+            return api.UpdateImageStreamResponse(
+                image_stream=convert.image_stream(updated.state, position), position=position
+            )
+
+        return await self._call(context, run)
+
+    async def DeleteImageStream(self, request: api.DeleteImageStreamRequest, context: Any) -> Any:
+        def run() -> api.DeleteImageStreamResponse:
+            position = self.service.commands.delete_stream(request.namespace, request.name, request.expected_position)
+            return api.DeleteImageStreamResponse(position=position)
+
+        return await self._call(context, run)
+
+    async def DescribeImageStream(self, request: api.DescribeImageStreamRequest, context: Any) -> Any:
+        def run() -> api.DescribeImageStreamResponse:
+            described = self.service.queries.describe(request.namespace, request.name, request.min_position)
+            return api.DescribeImageStreamResponse(**convert.description(described))
+
+        return await self._call(context, run)
+
+    # -- tags -----------------------------------------------------------------------------------------------
+
+    async def Tag(self, request: api.TagRequest, context: Any) -> Any:
+        def run() -> api.TagResponse:
+            data = TagInput(
+                namespace=request.namespace,
+                source=convert.source_from_pb(request.source, "source") if request.HasField("source") else None,
+                destinations=[Destination(d.namespace, d.stream, d.tag) for d in request.destinations],
+                alias=request.alias,
+                scheduled=request.scheduled,
+                insecure=request.insecure,
+                reference_policy=convert.enum_value(
+                    convert.REFERENCE_POLICIES, request.reference_policy, "reference_policy"
+                ),
+                reference=request.reference,
+                annotations=dict(request.annotations) or None,
+                import_mode=convert.enum_value(convert.IMPORT_MODES, request.import_mode, "import_mode"),
+            )
+            result = self.service.commands.tag(data)
+            return api.TagResponse(
+                tags=[convert.tag_reference(s) for s in result.specs],
+                messages=result.messages,
+                position=result.position,
+            )
+
+        return await self._call(context, run)
+
+    async def DeleteTag(self, request: api.DeleteTagRequest, context: Any) -> Any:
+        def run() -> api.DeleteTagResponse:
+            position = self.service.commands.delete_tag(request.namespace, request.stream, request.tag)
+            return api.DeleteTagResponse(position=position)
+
+        return await self._call(context, run)
+
+    async def GetImageStreamTag(self, request: api.GetImageStreamTagRequest, context: Any) -> Any:
+        def run() -> api.GetImageStreamTagResponse:
+            view = self.service.queries.tag(request.namespace, request.stream, request.tag, request.min_position)
+            return api.GetImageStreamTagResponse(image_stream_tag=convert.image_stream_tag(view))
+
+        return await self._call(context, run)
+
+    async def ListImageStreamTags(self, request: api.ListImageStreamTagsRequest, context: Any) -> Any:
+        def run() -> api.ListImageStreamTagsResponse:
+            limit = page_size(request.page_size)
+            after = paging.decode(request.page_token, 2)
+            views = self.service.queries.tags(
+                request.namespace,
+                request.stream,
+                (after[0], after[1]) if after else None,
+                limit,
+                request.min_position,
+            )
+            token = paging.encode([views[-1].stream, views[-1].tag]) if len(views) == limit else ""
+            return api.ListImageStreamTagsResponse(
+                image_stream_tags=[convert.image_stream_tag(v) for v in views], next_page_token=token
+            )
+
+        return await self._call(context, run)
+
+    async def ListTagHistory(self, request: api.ListTagHistoryRequest, context: Any) -> Any:
+        def run() -> api.ListTagHistoryResponse:
+            limit = page_size(request.page_size)
+            after = paging.decode(request.page_token, 1)
+            moves = self.service.queries.tag_history(
+                request.namespace,
+                request.stream,
+                request.tag,
+                int(after[0]) if after else 0,
+                limit,
+                request.min_position,
+            )
+            token = paging.encode([moves[-1].position]) if len(moves) == limit else ""
+            return api.ListTagHistoryResponse(
+                entries=[convert.tag_history_entry(m) for m in moves], next_page_token=token
+            )
+
+        return await self._call(context, run)
+
+    # -- images ---------------------------------------------------------------------------------------------
+
+    async def GetImageStreamImage(self, request: api.GetImageStreamImageRequest, context: Any) -> Any:
+        def run() -> api.GetImageStreamImageResponse:
+            view = self.service.queries.stream_image(
+                request.namespace, request.stream, request.id, request.min_position
+            )
+            return api.GetImageStreamImageResponse(image_stream_image=convert.stream_image(view))
+
+        return await self._call(context, run)
+
+    async def GetImage(self, request: api.GetImageRequest, context: Any) -> Any:
+        def run() -> api.GetImageResponse:
+            view = self.service.queries.image(request.name, request.min_position)
+            return api.GetImageResponse(image=convert.image(view))
+
+        return await self._call(context, run)
+
+    async def CreateImageStreamMapping(self, request: api.CreateImageStreamMappingRequest, context: Any) -> Any:
+        def run() -> api.CreateImageStreamMappingResponse:
+            data = MappingInput(
+                namespace=request.namespace,
+                stream=request.name,
+                tag=request.tag,
+                digest=request.image.name,
+                docker_image_reference=request.image.docker_image_reference,
+                metadata=convert.image_metadata_from_pb(request.image),
+            )
+            return api.CreateImageStreamMappingResponse(position=self.service.commands.create_mapping(data))
+
+        return await self._call(context, run)

@@ -1,0 +1,222 @@
+"""Read queries: answered from the read models, with derived fields (pull specs, aliases) computed here."""
+
+from __future__ import annotations
+
+from ..domain.errors import InvalidField, NotFound
+from ..domain.history import TagEvent
+from ..domain.names import StreamName, istag_name, validate_namespace
+from ..domain.reference import ReferenceError, image_pull_policy, validate_digest
+from ..domain.state import StreamState, TagStatus
+from ..domain.tags import ReferencePolicy, SourceKind, prioritize_tags, source_description
+from ..store import readmodel
+from ..store.app import EventLog
+from .errors import PositionNotReached
+from .views import (
+    DescribedTagView,
+    ImageView,
+    StreamDescription,
+    StreamImageView,
+    StreamView,
+    TagView,
+)
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+def page_size(requested: int, field: str = "page_size") -> int:
+    if requested < 0:
+        raise InvalidField(field, "page_size must not be negative")
+    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+class Queries:
+    def __init__(self, log: EventLog, registry_hostname: str = "") -> None:
+        self.log = log
+        # When set, streams are served from `<registry_hostname>/<namespace>/<name>` and `Local` reference
+        # policies resolve through it.
+        self.registry_hostname = registry_hostname
+
+    def wait_for(self, min_position: int) -> None:
+        """Read models are written in the append's transaction, so a position the log has reached is already
+        reflected; one it has not reached is OUT_OF_RANGE."""
+        if min_position <= 0:
+            return
+        with self.log.read() as sql:
+            current = readmodel.tracked_position(sql)
+        if current < min_position:
+            raise PositionNotReached(min_position, current)
+
+    # -- streams --------------------------------------------------------------------------------------------
+
+    def stream(self, namespace: str, name: str, min_position: int = 0) -> StreamView:
+        stream_name = StreamName(namespace, name)
+        stream_name.validate()
+        self.wait_for(min_position)
+        with self.log.read() as sql:
+            stored = readmodel.get_stream(sql, namespace, name)
+        if stored is None:
+            raise NotFound("imagestream", str(stream_name))
+        return StreamView(stored.state, stored.position)
+
+    def position_of(self, name: StreamName) -> int:
+        with self.log.read() as sql:
+            stored = readmodel.get_stream(sql, name.namespace, name.name)
+        return stored.position if stored else 0
+
+    def streams(
+        self, namespace: str, after: tuple[str, str] | None, limit: int, min_position: int = 0
+    ) -> list[StreamView]:
+        if namespace:
+            validate_namespace(namespace)
+        self.wait_for(min_position)
+        with self.log.read() as sql:
+            return [StreamView(s.state, s.position) for s in readmodel.list_streams(sql, namespace, after, limit)]
+
+    def status_repository(self, state: StreamState) -> str:
+        if self.registry_hostname:
+            return f"{self.registry_hostname}/{state.namespace}/{state.name}"
+        return state.docker_image_repository
+
+    # -- tags -----------------------------------------------------------------------------------------------
+
+    def tag(self, namespace: str, stream: str, tag: str, min_position: int = 0) -> TagView:
+        if not tag:
+            raise InvalidField("tag", "tag is required")
+        view = self.stream(namespace, stream, min_position)
+        return self._tag_view(view, tag)
+
+    def tags(self, namespace: str, stream: str, after: tuple[str, str] | None, limit: int, min_position: int = 0):
+        """Tags (with a spec or a status) ordered by stream then tag, starting after the given key."""
+        if stream:
+            views = [self.stream(namespace, stream, min_position)]
+        else:
+            validate_namespace(namespace)
+            self.wait_for(min_position)
+            with self.log.read() as sql:
+                # Streams before the page key's stream are done; that stream itself may have tags left.
+                start = (namespace, after[0][:-1]) if after and after[0] else None
+                stored = readmodel.list_streams(sql, namespace, start, MAX_PAGE_SIZE * 10)
+            views = [StreamView(s.state, s.position) for s in stored if not after or s.state.name >= after[0]]
+        result: list[TagView] = []
+        for view in views:
+            for tag in view.state.tag_names():
+                if after and (view.state.name, tag) <= after:
+                    continue
+                result.append(self._tag_view(view, tag))
+                if len(result) == limit:
+                    return result
+        return result
+
+    def _tag_view(self, view: StreamView, tag: str) -> TagView:
+        state = view.state
+        spec = state.spec_tags.get(tag)
+        status = state.status_tags.get(tag)
+        if spec is None and status is None:
+            raise NotFound("imagestreamtag", istag_name(state.namespace, state.name, tag))
+        current = state.current(tag)
+        image = self._image_for(current) if current and current.image else None
+        return TagView(
+            namespace=state.namespace,
+            stream=state.name,
+            tag=tag,
+            spec=spec,
+            current=current,
+            conditions=list(status.conditions) if status else [],
+            lookup_local=state.lookup_local,
+            image=image,
+            pull_spec=self.pull_spec(state, tag),
+            image_pull_policy=image_pull_policy(f"{state.name}:{tag}"),
+            position=view.position,
+        )
+
+    def pull_spec(self, state: StreamState, tag: str) -> str:
+        """The pull spec of a tag's current image with its reference policy applied: `Local` pulls by digest
+        through the stream's repository when it has one."""
+        current = state.current(tag)
+        if current is None:
+            return ""
+        spec = state.spec_tags.get(tag)
+        repository = self.status_repository(state)
+        if spec and spec.reference_policy is ReferencePolicy.LOCAL and repository and current.image:
+            return f"{repository}@{current.image}"
+        return current.docker_image_reference
+
+    def tag_history(self, namespace: str, stream: str, tag: str, after: int, limit: int, min_position: int = 0):
+        StreamName(namespace, stream).validate()
+        self.wait_for(min_position)
+        with self.log.read() as sql:
+            return readmodel.tag_moves(sql, namespace, stream, tag, after, limit)
+
+    # -- describe -------------------------------------------------------------------------------------------
+
+    def describe(self, namespace: str, name: str, min_position: int = 0) -> StreamDescription:
+        view = self.stream(namespace, name, min_position)
+        state = view.state
+        names = state.tag_names()
+        aliases: dict[str, list[str]] = {}
+        for tag in names:
+            target = state.tracked_tag(tag)
+            if target is not None and target in names and target != tag:
+                aliases.setdefault(target, []).append(tag)
+        shown = [t for t in prioritize_tags(names) if not any(t in a for a in aliases.values())]
+        tags = [
+            DescribedTagView(
+                tag=tag,
+                aliases=sorted(aliases.get(tag, [])),
+                spec=state.spec_tags.get(tag),
+                status=state.status_tags.get(tag) or TagStatus(),
+                source_description=source_description(state.spec_tags.get(tag), state.namespace),
+                import_pending=self._import_pending(state, tag),
+                pull_spec=self.pull_spec(state, tag),
+                image_pull_policy=image_pull_policy(f"{state.name}:{tag}"),
+            )
+            for tag in shown
+        ]
+        return StreamDescription(
+            stream=view,
+            unique_images=len(state.images()),
+            tags=tags,
+            image_repository=self.status_repository(state),
+        )
+
+    @staticmethod
+    def _import_pending(state: StreamState, tag: str) -> bool:
+        """A registry source named by tag waits for an import of the spec's generation."""
+        spec = state.spec_tags.get(tag)
+        if spec is None or spec.source is None or spec.reference or spec.source.kind is not SourceKind.DOCKER_IMAGE:
+            return False
+        current = state.current(tag)
+        return current is None or spec.generation > current.generation
+
+    # -- images ---------------------------------------------------------------------------------------------
+
+    def stream_image(self, namespace: str, stream: str, image_id: str, min_position: int = 0) -> StreamImageView:
+        if not image_id:
+            raise InvalidField("id", "image id (a digest or a unique prefix of one) is required")
+        view = self.stream(namespace, stream, min_position)
+        found = view.state.resolve_image_id(image_id)
+        image = self._image_for(found)
+        return StreamImageView(namespace, stream, image_id, image, dict(view.state.annotations))
+
+    def image(self, digest: str, min_position: int = 0) -> ImageView:
+        if not digest:
+            raise InvalidField("name", "image name (its digest) is required")
+        try:
+            validate_digest(digest)
+        except ReferenceError as e:
+            raise InvalidField("name", f'invalid image digest "{digest}": {e}') from None
+        self.wait_for(min_position)
+        with self.log.read() as sql:
+            stored = readmodel.get_image(sql, digest)
+        if stored is None:
+            raise NotFound("image", digest)
+        return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
+
+    def _image_for(self, event: TagEvent) -> ImageView:
+        with self.log.read() as sql:
+            stored = readmodel.get_image(sql, event.image)
+        if stored is None:
+            # Every command that records a digest records its image too; this keeps the read whole if not.
+            return ImageView(event.image, event.docker_image_reference, event.created, {})
+        return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)

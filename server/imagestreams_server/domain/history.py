@@ -1,0 +1,102 @@
+"""A tag's status history and the rule that decides whether a new event is a move or an in-place update."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TagEvent:
+    """One entry of a tag's history: where the tag pointed, from when, for which spec generation."""
+
+    created: datetime
+    docker_image_reference: str
+    image: str
+    generation: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created.isoformat(),
+            "docker_image_reference": self.docker_image_reference,
+            "image": self.image,
+            "generation": self.generation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TagEvent:
+        return cls(
+            created=datetime.fromisoformat(data["created"]),
+            docker_image_reference=data["docker_image_reference"],
+            image=data["image"],
+            generation=int(data["generation"]),
+        )
+
+
+@dataclass(frozen=True)
+class TagCondition:
+    type: str
+    status: str
+    last_transition_time: datetime
+    reason: str
+    message: str
+    generation: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "status": self.status,
+            "last_transition_time": self.last_transition_time.isoformat(),
+            "reason": self.reason,
+            "message": self.message,
+            "generation": self.generation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TagCondition:
+        return cls(
+            type=data["type"],
+            status=data["status"],
+            last_transition_time=datetime.fromisoformat(data["last_transition_time"]),
+            reason=data["reason"],
+            message=data["message"],
+            generation=int(data["generation"]),
+        )
+
+
+class HistoryChange(enum.StrEnum):
+    """What adding an event did to a history."""
+
+    UNCHANGED = "unchanged"
+    # A new current entry was prepended: the tag moved.
+    MOVED = "moved"
+    # The current entry was updated in place (same pull spec or same image).
+    UPDATED = "updated"
+
+
+def add_tag_event(items: list[TagEvent], new: TagEvent) -> tuple[list[TagEvent], HistoryChange]:
+    """OpenShift's rule for a new event: compare with the current entry only.
+
+    Same pull spec, image and generation: nothing changes. Same pull spec and image: only the generation is
+    bumped. Same pull spec: the image is replaced in place. Same image: the pull spec is replaced in place.
+    Anything else is prepended. History is never trimmed here, and an image deeper in the history comes back
+    as a new entry.
+    """
+    if not items:
+        return [new], HistoryChange.MOVED
+    current = items[0]
+    same_ref = current.docker_image_reference == new.docker_image_reference
+    same_image = current.image == new.image
+    if same_ref and same_image:
+        if current.generation == new.generation:
+            return items, HistoryChange.UNCHANGED
+        updated = replace(current, generation=new.generation)
+    elif same_ref:
+        updated = replace(current, image=new.image, generation=new.generation)
+    elif same_image:
+        updated = replace(current, docker_image_reference=new.docker_image_reference, generation=new.generation)
+    else:
+        return [new, *items], HistoryChange.MOVED
+    return [updated, *items[1:]], HistoryChange.UPDATED

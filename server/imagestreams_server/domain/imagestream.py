@@ -1,0 +1,404 @@
+"""The ImageStream aggregate: spec tags, status history, generations, aliases.
+
+Command methods (`set_tag`, `map_image`, ...) check the rules and decide; event classes record the decision and
+their `apply` is the only code that changes state, so replaying the log rebuilds exactly what was decided.
+A command that would change nothing records nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+from .base import TextIdAggregate
+from .errors import InvalidField, NotFound
+from .history import HistoryChange, TagEvent, add_tag_event
+from .names import StreamName, istag_name, parse_isimage_source, parse_istag_source
+from .reference import parse_pull_spec
+from .state import StreamState, TagStatus
+from .tags import SourceKind, TagSpec, source_changed
+
+
+def stream_id(namespace: str, name: str) -> str:
+    return f"imagestream:{namespace}/{name}"
+
+
+class ImageStream(TextIdAggregate):
+    TOPIC = "imagestreams:ImageStream"
+
+    state: StreamState
+    deleted: bool
+
+    class Event(TextIdAggregate.Event):
+        TOPIC = "imagestreams:ImageStream.Event"
+        actor: str
+        cause: str
+
+    class Created(Event, TextIdAggregate.Created):
+        TOPIC = "imagestreams:ImageStream.Created"
+        namespace: str
+        name: str
+        uid: str
+        annotations: dict[str, str]
+        docker_image_repository: str
+        lookup_local: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._reset(self)
+
+    class Recreated(Event):
+        """The name is used again after the stream was deleted: a new stream with a new uid."""
+
+        TOPIC = "imagestreams:ImageStream.Recreated"
+        uid: str
+        annotations: dict[str, str]
+        docker_image_repository: str
+        lookup_local: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._reset(self)
+
+    class Deleted(Event):
+        TOPIC = "imagestreams:ImageStream.Deleted"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deleted = True
+            aggregate.state.spec_tags = {}
+            aggregate.state.status_tags = {}
+
+    class SpecUpdated(Event):
+        TOPIC = "imagestreams:ImageStream.SpecUpdated"
+        annotations: dict[str, str]
+        docker_image_repository: str
+        lookup_local: bool
+        generation: int
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.state
+            state.annotations = dict(self.annotations)
+            state.docker_image_repository = self.docker_image_repository
+            state.lookup_local = self.lookup_local
+            state.generation = self.generation
+
+    class TagSpecSet(Event):
+        """A spec tag was created or replaced; `generation` is the stream's generation afterwards."""
+
+        TOPIC = "imagestreams:ImageStream.TagSpecSet"
+        tag: str
+        spec: dict[str, Any]
+        generation: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state.spec_tags[self.tag] = TagSpec.from_dict(self.spec)
+            aggregate.state.generation = self.generation
+
+    class TagStatusChanged(Event):
+        """A tag's current image changed: `moved` prepends `current`, `updated` replaces the current entry in
+        place. `previous` is the entry that was current before, if any."""
+
+        TOPIC = "imagestreams:ImageStream.TagStatusChanged"
+        tag: str
+        change: str
+        current: dict[str, Any]
+        previous: dict[str, Any] | None
+
+        def apply(self, aggregate: Any) -> None:
+            status = aggregate.state.status_tags.setdefault(self.tag, TagStatus())
+            current = TagEvent.from_dict(self.current)
+            if self.change == HistoryChange.MOVED.value:
+                status.items.insert(0, current)
+            else:
+                status.items[0] = current
+            status.conditions = []
+
+    class TagDeleted(Event):
+        TOPIC = "imagestreams:ImageStream.TagDeleted"
+        tag: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state.spec_tags.pop(self.tag, None)
+            aggregate.state.status_tags.pop(self.tag, None)
+
+    def __init__(self) -> None:
+        self.deleted = False
+
+    def _reset(self, event: ImageStream.Created | ImageStream.Recreated) -> None:
+        namespace, name = (
+            (event.namespace, event.name)
+            if isinstance(event, ImageStream.Created)
+            else (self.state.namespace, self.state.name)
+        )
+        self.state = StreamState(
+            namespace=namespace,
+            name=name,
+            uid=event.uid,
+            created=event.timestamp,
+            generation=1,
+            annotations=dict(event.annotations),
+            docker_image_repository=event.docker_image_repository,
+            lookup_local=event.lookup_local,
+        )
+        self.deleted = False
+
+    # -- creation and deletion -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        stream: StreamName,
+        *,
+        uid: str,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+        annotations: dict[str, str] | None = None,
+        docker_image_repository: str = "",
+        lookup_local: bool = False,
+    ) -> ImageStream:
+        stream.validate()
+        validate_repository(docker_image_repository)
+        return cls._create(
+            cls.Created,
+            id=stream_id(stream.namespace, stream.name),
+            timestamp=now,
+            namespace=stream.namespace,
+            name=stream.name,
+            uid=uid,
+            annotations=dict(annotations or {}),
+            docker_image_repository=docker_image_repository,
+            lookup_local=lookup_local,
+            actor=actor,
+            cause=cause,
+        )
+
+    def recreate(
+        self,
+        *,
+        uid: str,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+        annotations: dict[str, str] | None = None,
+        docker_image_repository: str = "",
+        lookup_local: bool = False,
+    ) -> None:
+        assert self.deleted, "only a deleted stream can be created again"
+        validate_repository(docker_image_repository)
+        self.trigger_event(
+            self.Recreated,
+            timestamp=now,
+            uid=uid,
+            annotations=dict(annotations or {}),
+            docker_image_repository=docker_image_repository,
+            lookup_local=lookup_local,
+            actor=actor,
+            cause=cause,
+        )
+
+    def delete(self, *, now: datetime, actor: str, cause: str = "") -> None:
+        self.trigger_event(self.Deleted, timestamp=now, actor=actor, cause=cause)
+
+    @property
+    def namespace(self) -> str:
+        return self.state.namespace
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    @property
+    def generation(self) -> int:
+        return self.state.generation
+
+    @property
+    def spec_tags(self) -> dict[str, TagSpec]:
+        return self.state.spec_tags
+
+    # -- stream spec ------------------------------------------------------------------------------------
+
+    def update_spec(
+        self,
+        *,
+        annotations: dict[str, str],
+        docker_image_repository: str,
+        lookup_local: bool,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+    ) -> bool:
+        """Annotations alone do not bump the generation; a spec change does."""
+        validate_repository(docker_image_repository)
+        spec_changed = (
+            docker_image_repository != self.state.docker_image_repository or lookup_local != self.state.lookup_local
+        )
+        if not spec_changed and annotations == self.state.annotations:
+            return False
+        self.trigger_event(
+            self.SpecUpdated,
+            timestamp=now,
+            annotations=dict(annotations),
+            docker_image_repository=docker_image_repository,
+            lookup_local=lookup_local,
+            generation=self.generation + 1 if spec_changed else self.generation,
+            actor=actor,
+            cause=cause,
+        )
+        return True
+
+    # -- tags ---------------------------------------------------------------------------------------------
+
+    def set_tag(
+        self,
+        spec: TagSpec,
+        *,
+        source_stream: ImageStream | None,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+    ) -> bool:
+        """Creates or replaces a spec tag and, when its source changed, records the image it points at now.
+
+        `source_stream` is the stream an ImageStreamTag/ImageStreamImage source names when that is another
+        stream; None means this one. Returns whether anything changed.
+        """
+        old = self.spec_tags.get(spec.name)
+        self._check_alias(spec)
+        if old is not None and old == spec.with_generation(old.generation):
+            return False
+        ref_changed = source_changed(old, spec, self.namespace)
+        stream_generation = self.generation + 1
+        tag_generation = stream_generation if ref_changed or old is None else old.generation
+        new_spec = spec.with_generation(tag_generation)
+        resolved = (
+            resolve_source(new_spec, self.state if source_stream is None else source_stream.state, now)
+            if ref_changed
+            else None
+        )
+        self.trigger_event(
+            self.TagSpecSet,
+            timestamp=now,
+            tag=spec.name,
+            spec=new_spec.to_dict(),
+            generation=stream_generation,
+            actor=actor,
+            cause=cause,
+        )
+        if resolved is not None:
+            self._record_image(spec.name, resolved, now=now, actor=actor, cause=cause)
+        return True
+
+    def map_image(
+        self, tag: str, *, docker_image_reference: str, image: str, now: datetime, actor: str, cause: str = ""
+    ) -> bool:
+        """Records an image at a tag's status, as a registry push does; the spec is left alone."""
+        event = TagEvent(now, docker_image_reference, image, self.generation)
+        return self._record_image(tag, event, now=now, actor=actor, cause=cause)
+
+    def delete_tag(self, tag: str, *, now: datetime, actor: str, cause: str = "") -> None:
+        if tag not in self.state.spec_tags and tag not in self.state.status_tags:
+            raise NotFound("imagestreamtag", istag_name(self.namespace, self.name, tag))
+        self.trigger_event(self.TagDeleted, timestamp=now, tag=tag, actor=actor, cause=cause)
+
+    def alias_chain(self, tag: str) -> list[str]:
+        """The tags `tag` tracks, hop by hop (empty when it is not an alias)."""
+        chain: list[str] = []
+        seen = {tag}
+        target = self.state.tracked_tag(tag)
+        while target is not None and target not in seen:
+            chain.append(target)
+            seen.add(target)
+            target = self.state.tracked_tag(target)
+        return chain
+
+    def _check_alias(self, spec: TagSpec) -> None:
+        target = spec.tracked_tag(self.namespace, self.name)
+        if target is None:
+            return
+        path = [spec.name, target]
+        seen = {spec.name}
+        while target is not None:
+            if target in seen:
+                raise InvalidField("source.name", "alias cycle: " + " -> ".join(f"{self.name}:{t}" for t in path))
+            seen.add(target)
+            next_spec = self.spec_tags.get(target)
+            target = next_spec.tracked_tag(self.namespace, self.name) if next_spec else None
+            if target is not None:
+                path.append(target)
+
+    def _record_image(self, tag: str, event: TagEvent, *, now: datetime, actor: str, cause: str) -> bool:
+        """Adds an event to a tag's history, then carries the new current image to every tag that tracks it,
+        breadth first and by name, so chains resolve the same way every time."""
+        changed = self._add_to_history(tag, event, now=now, actor=actor, cause=cause)
+        if not changed:
+            return False
+        queue = deque([tag])
+        visited = {tag}
+        while queue:
+            source = queue.popleft()
+            head = self.state.current(source)
+            if head is None:
+                continue
+            for tracker in self.state.trackers_of(source):
+                if tracker in visited:
+                    continue
+                visited.add(tracker)
+                self._add_to_history(tracker, head, now=now, actor=actor, cause=cause)
+                queue.append(tracker)
+        return True
+
+    def _add_to_history(self, tag: str, event: TagEvent, *, now: datetime, actor: str, cause: str) -> bool:
+        status = self.state.status_tags.get(tag)
+        items = status.items if status else []
+        new_items, change = add_tag_event(items, event)
+        if change is HistoryChange.UNCHANGED:
+            return False
+        previous = items[0] if items else None
+        self.trigger_event(
+            self.TagStatusChanged,
+            timestamp=now,
+            tag=tag,
+            change=change.value,
+            current=new_items[0].to_dict(),
+            previous=previous.to_dict() if previous else None,
+            actor=actor,
+            cause=cause,
+        )
+        return True
+
+
+def validate_repository(repository: str, field_name: str = "docker_image_repository") -> None:
+    if not repository:
+        return
+    ref = parse_pull_spec(repository, field_name)
+    if ref.tag:
+        raise InvalidField(field_name, f'"{repository}": the repository name may not contain a tag')
+    if ref.id:
+        raise InvalidField(field_name, f'"{repository}": the repository name may not contain an ID')
+
+
+def resolve_source(spec: TagSpec, source_stream: StreamState, now: datetime) -> TagEvent | None:
+    """The image a spec tag points at now, or None when there is none yet (a registry tag waiting for import,
+    a source tag with no image). `source_stream` is the stream an image stream source names."""
+    source = spec.source
+    if source is None:
+        return None
+    generation = spec.generation
+    if source.kind is SourceKind.DOCKER_IMAGE:
+        if spec.reference:
+            return TagEvent(now, source.name, "", generation)
+        ref = parse_pull_spec(source.name, "source.name")
+        if ref.id:
+            # Pinned by digest: the image is known without asking a registry.
+            return TagEvent(now, ref.exact(), ref.id, generation)
+        return None
+    if source.kind is SourceKind.IMAGE_STREAM_TAG:
+        tag = parse_istag_source(source.name, "source.name").tag
+        head = source_stream.current(tag)
+        if head is None:
+            return None
+        # A tag copies its source's current event as it is, creation time included.
+        return TagEvent(head.created, head.docker_image_reference, head.image, generation)
+    image_id = parse_isimage_source(source.name, "source.name").image_id
+    found = source_stream.resolve_image_id(image_id)
+    return TagEvent(now, found.docker_image_reference, found.image, generation)

@@ -1,0 +1,121 @@
+"""The state of one image stream, and the questions both the aggregate and the read side ask of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .errors import FailedPrecondition, NotFound
+from .history import TagCondition, TagEvent
+from .names import StreamName, isimage_name
+from .reference import digest_matches
+from .tags import TagSpec
+
+
+@dataclass
+class TagStatus:
+    items: list[TagEvent] = field(default_factory=list)
+    conditions: list[TagCondition] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [i.to_dict() for i in self.items],
+            "conditions": [c.to_dict() for c in self.conditions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TagStatus:
+        return cls(
+            items=[TagEvent.from_dict(i) for i in data.get("items", [])],
+            conditions=[TagCondition.from_dict(c) for c in data.get("conditions", [])],
+        )
+
+
+@dataclass
+class StreamState:
+    namespace: str
+    name: str
+    uid: str = ""
+    created: datetime | None = None
+    generation: int = 1
+    annotations: dict[str, str] = field(default_factory=dict)
+    docker_image_repository: str = ""
+    lookup_local: bool = False
+    spec_tags: dict[str, TagSpec] = field(default_factory=dict)
+    status_tags: dict[str, TagStatus] = field(default_factory=dict)
+
+    @property
+    def stream_name(self) -> StreamName:
+        return StreamName(self.namespace, self.name)
+
+    def tag_names(self) -> list[str]:
+        """Every tag that has a spec or a status, by name."""
+        return sorted(set(self.spec_tags) | set(self.status_tags))
+
+    def current(self, tag: str) -> TagEvent | None:
+        status = self.status_tags.get(tag)
+        return status.items[0] if status and status.items else None
+
+    def tracked_tag(self, tag: str) -> str | None:
+        spec = self.spec_tags.get(tag)
+        return spec.tracked_tag(self.namespace, self.name) if spec else None
+
+    def trackers_of(self, tag: str) -> list[str]:
+        """Tags of this stream that track `tag` directly, by name."""
+        return sorted(name for name in self.spec_tags if name != tag and self.tracked_tag(name) == tag)
+
+    def images(self) -> dict[str, TagEvent]:
+        """Every distinct image in the status history, with its newest event."""
+        found: dict[str, TagEvent] = {}
+        for status in self.status_tags.values():
+            for item in status.items:
+                if item.image and (item.image not in found or item.created > found[item.image].created):
+                    found[item.image] = item
+        return found
+
+    def resolve_image_id(self, query: str) -> TagEvent:
+        """The one image of this stream whose digest starts with `query` (with or without `sha256:`).
+        No match is NOT_FOUND; more than one is an error that says how many match."""
+        matches = {digest: item for digest, item in self.images().items() if digest_matches(digest, query)}
+        if not matches:
+            raise NotFound("imagestreamimage", isimage_name(self.namespace, self.name, query))
+        if len(matches) > 1:
+            digests = sorted(matches)
+            raise FailedPrecondition(
+                "AMBIGUOUS_IMAGE_PREFIX",
+                f'{len(digests)} images of imagestream "{self.namespace}/{self.name}" match the prefix '
+                f'"{query}": {", ".join(digests)}',
+                field="id",
+                metadata={"prefix": query, "matches": str(len(digests))},
+            )
+        return next(iter(matches.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "uid": self.uid,
+            "created": self.created.isoformat() if self.created else None,
+            "generation": self.generation,
+            "annotations": dict(self.annotations),
+            "docker_image_repository": self.docker_image_repository,
+            "lookup_local": self.lookup_local,
+            "spec_tags": {k: v.to_dict() for k, v in sorted(self.spec_tags.items())},
+            "status_tags": {k: v.to_dict() for k, v in sorted(self.status_tags.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamState:
+        return cls(
+            namespace=data["namespace"],
+            name=data["name"],
+            uid=data["uid"],
+            created=datetime.fromisoformat(data["created"]) if data.get("created") else None,
+            generation=int(data["generation"]),
+            annotations=dict(data.get("annotations") or {}),
+            docker_image_repository=data.get("docker_image_repository", ""),
+            lookup_local=bool(data.get("lookup_local", False)),
+            spec_tags={k: TagSpec.from_dict(v) for k, v in data.get("spec_tags", {}).items()},
+            status_tags={k: TagStatus.from_dict(v) for k, v in data.get("status_tags", {}).items()},
+        )

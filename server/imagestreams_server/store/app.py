@@ -1,0 +1,72 @@
+"""The eventsourcing application that owns the log: one aggregate per image stream, one per image."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Recording
+
+from . import readmodel
+from .config import StoreConfig
+from .sql import Sql, transaction
+
+# Rebuilds read the log in pages of this many events.
+REPLAY_PAGE = 500
+
+
+class EventLog(Application[str]):
+    # Pinned: the name decides the PostgreSQL table names (`imagestreams_events`).
+    name = "ImageStreams"
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.config = config
+        env = config.eventsourcing_env()
+        # Loaded aggregates are cached and fast-forwarded from the log on each get, so a replica still sees
+        # what another replica wrote.
+        env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
+        super().__init__(env=env)
+
+    def _record(self, processing_event: ProcessingEvent[str]) -> list[Recording[str]]:
+        # The recorders project these inside the append's transaction (see recorders.py).
+        processing_event.saved_kwargs["projected_events"] = list(processing_event.events)
+        processing_event.saved_kwargs["aggregates"] = list(processing_event.aggregates.values())
+        return super()._record(processing_event)
+
+    @contextmanager
+    def read(self) -> Iterator[Sql]:
+        with transaction(self.recorder, commit=False) as sql:
+            yield sql
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def replay(self) -> Iterator[tuple[int, Any]]:
+        """Every event of the log in order, with its position."""
+        start: int | None = None
+        while True:
+            page = self.recorder.select_notifications(start, REPLAY_PAGE, inclusive_of_start=False)
+            for notification in page:
+                yield notification.id, self.mapper.to_domain_event(notification)
+            if len(page) < REPLAY_PAGE:
+                return
+            start = page[-1].id
+
+    def rebuild_read_models(self) -> int:
+        """Empties the read models and replays the whole log into them, in one transaction that holds the
+        log's write lock, so no append lands half inside the rebuild."""
+        with transaction(self.recorder, commit=True) as sql:
+            for statement in getattr(self.recorder, "lock_table_statements", ()):
+                sql.raw(statement)
+            readmodel.create_tables(sql)
+            return readmodel.rebuild(sql, self.replay())
+
+    def ensure_read_models(self) -> int:
+        """Creates missing read-model tables and rebuilds them when they are behind the log (after they were
+        dropped, or written by an older version). Returns the number of events replayed (0 if up to date)."""
+        with transaction(self.recorder, commit=True) as sql:
+            readmodel.create_tables(sql)
+            behind = readmodel.tracked_position(sql) < self.max_position()
+        return self.rebuild_read_models() if behind else 0

@@ -1,0 +1,62 @@
+"""Where the log lives: an embedded SQLite file by default, or PostgreSQL given a `postgresql://` URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    database_url: str = ""
+    data_dir: Path = Path("data")
+    # Seconds a writer waits for the log's write lock before the command fails (and is retried).
+    lock_timeout: int = 5
+    pool_size: int = 5
+    max_overflow: int = 10
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    def describe(self) -> str:
+        """Where the store is, for log lines: never the password."""
+        if self.is_postgres:
+            params = conninfo_to_dict(self.database_url)
+            return f"postgresql://{params.get('host', '')}:{params.get('port', '5432')}/{params.get('dbname', '')}"
+        return f"sqlite:{self.sqlite_path()}"
+
+    def sqlite_path(self) -> Path:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.data_dir / "imagestreams.sqlite"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        env = {"ORIGINATOR_ID_TYPE": "text"}
+        if self.is_postgres:
+            params = conninfo_to_dict(self.database_url)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=str(params.get("dbname") or params.get("user") or "postgres"),
+                POSTGRES_HOST=str(params.get("host") or "127.0.0.1"),
+                POSTGRES_PORT=str(params.get("port") or "5432"),
+                POSTGRES_USER=str(params.get("user") or "postgres"),
+                POSTGRES_PASSWORD=str(params.get("password") or ""),
+                POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout),
+                POSTGRES_POOL_SIZE=str(self.pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
+                POSTGRES_PRE_PING="y",
+                APPLICATION_RECORDER_TOPIC="imagestreams_server.store.recorders:ProjectingPostgresRecorder",
+            )
+        else:
+            path = self.sqlite_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(path),
+                SQLITE_LOCK_TIMEOUT=str(self.lock_timeout),
+                APPLICATION_RECORDER_TOPIC="imagestreams_server.store.recorders:ProjectingSQLiteRecorder",
+            )
+        return env

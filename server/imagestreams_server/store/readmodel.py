@@ -1,0 +1,277 @@
+"""Read models: current streams, images and every tag move, kept beside the log and derived only from it.
+
+`project` runs inside the transaction that appends the events (so a write is visible to the next read) and
+`rebuild` runs the same code over the whole log. Both record the log position the tables reflect in
+`is_tracking`, in the same transaction as the rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..domain.history import TagEvent
+from ..domain.image import Image
+from ..domain.imagestream import ImageStream
+from ..domain.state import StreamState
+from .sql import Sql
+
+TRACKING_NAME = "readmodels"
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS is_streams (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (namespace, name))""",
+    """CREATE TABLE IF NOT EXISTS is_images (
+        digest TEXT PRIMARY KEY,
+        position BIGINT NOT NULL,
+        doc TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS is_tag_history (
+        position BIGINT PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        change TEXT NOT NULL,
+        current TEXT,
+        previous TEXT,
+        actor TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        time TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS is_tag_history_by_tag ON is_tag_history (namespace, stream, tag, position)",
+    """CREATE TABLE IF NOT EXISTS is_tracking (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+)
+TABLES = ("is_streams", "is_images", "is_tag_history", "is_tracking")
+
+
+def create_tables(sql: Sql) -> None:
+    for statement in SCHEMA:
+        sql.execute(statement)
+
+
+def drop_tables(sql: Sql) -> None:
+    for table in TABLES:
+        sql.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# -- writing ------------------------------------------------------------------------------------------------
+
+
+def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[Any]) -> None:
+    """Applies one committed batch: a row per tag move, then the resulting state of each aggregate saved."""
+    last_position: dict[str, int] = {}
+    for position, event in recorded:
+        _write_event_rows(sql, position, event)
+        last_position[event.originator_id] = position
+    for aggregate in aggregates:
+        if aggregate.id in last_position:
+            _write_state(sql, aggregate, last_position[aggregate.id])
+    if recorded:
+        _advance_tracking(sql, max(p for p, _ in recorded))
+
+
+def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
+    """Replays the log into empty tables. Returns the number of events replayed."""
+    for table in TABLES:
+        sql.execute(f"DELETE FROM {table}")
+    aggregates: dict[str, Any] = {}
+    last_position: dict[str, int] = {}
+    count = 0
+    top = 0
+    for position, event in log:
+        aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
+        _write_event_rows(sql, position, event)
+        last_position[event.originator_id] = position
+        count += 1
+        top = position
+    for aggregate_id, aggregate in aggregates.items():
+        _write_state(sql, aggregate, last_position[aggregate_id])
+    if count:
+        _advance_tracking(sql, top)
+    return count
+
+
+def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
+    if isinstance(event, ImageStream.TagStatusChanged):
+        change, current, previous = event.change, json.dumps(event.current), _json_or_none(event.previous)
+        tag = event.tag
+    elif isinstance(event, ImageStream.TagDeleted):
+        change, current, previous, tag = "deleted", None, None, event.tag
+    else:
+        return
+    namespace, name = _stream_of(event.originator_id)
+    sql.execute(
+        "INSERT INTO is_tag_history (position, namespace, stream, tag, change, current, previous, actor, cause, time)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            position,
+            namespace,
+            name,
+            tag,
+            change,
+            current,
+            previous,
+            event.actor,
+            event.cause,
+            event.timestamp.isoformat(),
+        ),
+    )
+
+
+def _write_state(sql: Sql, aggregate: Any, position: int) -> None:
+    if isinstance(aggregate, ImageStream):
+        state = aggregate.state
+        if aggregate.deleted:
+            sql.execute("DELETE FROM is_streams WHERE namespace = %s AND name = %s", (state.namespace, state.name))
+            return
+        sql.execute(
+            "INSERT INTO is_streams (namespace, name, position, doc) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (namespace, name) DO UPDATE SET position = excluded.position, doc = excluded.doc",
+            (state.namespace, state.name, position, json.dumps(state.to_dict(), sort_keys=True)),
+        )
+    elif isinstance(aggregate, Image):
+        sql.execute(
+            "INSERT INTO is_images (digest, position, doc) VALUES (%s, %s, %s)"
+            " ON CONFLICT (digest) DO UPDATE SET position = excluded.position, doc = excluded.doc",
+            (aggregate.digest, position, json.dumps(image_doc(aggregate), sort_keys=True)),
+        )
+
+
+def _advance_tracking(sql: Sql, position: int) -> None:
+    sql.execute(
+        "INSERT INTO is_tracking (name, position) VALUES (%s, %s)"
+        " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+        " WHERE is_tracking.position < excluded.position",
+        (TRACKING_NAME, position),
+    )
+
+
+def image_doc(image: Image) -> dict[str, Any]:
+    return {
+        "digest": image.digest,
+        "docker_image_reference": image.docker_image_reference,
+        "created": image.created.isoformat(),
+        "metadata": image.metadata,
+    }
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _stream_of(aggregate_id: str) -> tuple[str, str]:
+    namespace, name = aggregate_id.removeprefix("imagestream:").split("/", 1)
+    return namespace, name
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredStream:
+    state: StreamState
+    position: int
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    digest: str
+    docker_image_reference: str
+    created: datetime
+    metadata: dict[str, Any]
+    position: int
+
+
+@dataclass(frozen=True)
+class TagMove:
+    position: int
+    namespace: str
+    stream: str
+    tag: str
+    change: str
+    current: TagEvent | None
+    previous: TagEvent | None
+    actor: str
+    cause: str
+    time: datetime
+
+
+def tracked_position(sql: Sql) -> int:
+    row = sql.execute("SELECT position FROM is_tracking WHERE name = %s", (TRACKING_NAME,)).fetchone()
+    return int(row["position"]) if row else 0
+
+
+def get_stream(sql: Sql, namespace: str, name: str) -> StoredStream | None:
+    row = sql.execute(
+        "SELECT doc, position FROM is_streams WHERE namespace = %s AND name = %s", (namespace, name)
+    ).fetchone()
+    return _stream(row) if row else None
+
+
+def list_streams(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredStream]:
+    """Streams ordered by (namespace, name), starting after the given key; all namespaces when empty."""
+    clauses, params = [], []
+    if namespace:
+        clauses.append("namespace = %s")
+        params.append(namespace)
+    if after:
+        clauses.append("(namespace > %s OR (namespace = %s AND name > %s))")
+        params.extend([after[0], after[0], after[1]])
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = sql.execute(
+        f"SELECT doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s", (*params, limit)
+    ).fetchall()
+    return [_stream(row) for row in rows]
+
+
+def get_image(sql: Sql, digest: str) -> StoredImage | None:
+    row = sql.execute("SELECT doc, position FROM is_images WHERE digest = %s", (digest,)).fetchone()
+    if not row:
+        return None
+    doc = json.loads(row["doc"])
+    return StoredImage(
+        digest=doc["digest"],
+        docker_image_reference=doc["docker_image_reference"],
+        created=datetime.fromisoformat(doc["created"]),
+        metadata=doc["metadata"],
+        position=int(row["position"]),
+    )
+
+
+def tag_moves(sql: Sql, namespace: str, stream: str, tag: str, after: int, limit: int) -> list[TagMove]:
+    params: list[Any] = [namespace, stream, after]
+    tag_clause = ""
+    if tag:
+        tag_clause = " AND tag = %s"
+        params.append(tag)
+    rows = sql.execute(
+        "SELECT * FROM is_tag_history WHERE namespace = %s AND stream = %s AND position > %s"
+        f"{tag_clause} ORDER BY position LIMIT %s",
+        (*params, limit),
+    ).fetchall()
+    return [
+        TagMove(
+            position=int(r["position"]),
+            namespace=r["namespace"],
+            stream=r["stream"],
+            tag=r["tag"],
+            change=r["change"],
+            current=TagEvent.from_dict(json.loads(r["current"])) if r["current"] else None,
+            previous=TagEvent.from_dict(json.loads(r["previous"])) if r["previous"] else None,
+            actor=r["actor"],
+            cause=r["cause"],
+            time=datetime.fromisoformat(r["time"]),
+        )
+        for r in rows
+    ]
+
+
+def _stream(row: Any) -> StoredStream:
+    return StoredStream(StreamState.from_dict(json.loads(row["doc"])), int(row["position"]))

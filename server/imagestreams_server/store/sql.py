@@ -1,0 +1,57 @@
+"""One small seam over the two databases: statements are written once with `%s` placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder
+
+
+class DbCursor(Protocol):
+    def execute(self, statement: Any, params: Any = ...) -> Any: ...
+    def fetchall(self) -> Sequence[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Sql:
+    """A cursor of either database that speaks `%s` placeholders and returns rows indexable by name."""
+
+    def __init__(self, cursor: DbCursor, *, sqlite: bool) -> None:
+        self._cursor = cursor
+        self._sqlite = sqlite
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._sqlite
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        if self._sqlite:
+            statement = statement.replace("%s", "?")
+        self._cursor.execute(statement, tuple(params))
+        return self
+
+    def raw(self, statement: Any) -> None:
+        """Runs a statement composed elsewhere (a psycopg `Composed`), as it is."""
+        self._cursor.execute(statement)
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+
+def is_sqlite_recorder(recorder: ApplicationRecorder) -> bool:
+    return type(recorder).__module__.startswith("eventsourcing.sqlite") or any(
+        c.__module__ == "eventsourcing.sqlite" for c in type(recorder).__mro__
+    )
+
+
+@contextmanager
+def transaction(recorder: ApplicationRecorder, *, commit: bool) -> Iterator[Sql]:
+    """A transaction on the log's own database (the read models live beside the events)."""
+    datastore = recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=commit) as cursor:
+        yield Sql(cursor, sqlite=is_sqlite_recorder(recorder))
