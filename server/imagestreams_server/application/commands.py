@@ -195,7 +195,7 @@ class Commands:
 
         def command(unit: UnitOfWork) -> tuple[list[TagSpec], list[str]]:
             context = unit.context
-            resolved, source_stream, shown = self._resolve_tag_source(unit, data, source)
+            resolved, source_stream = self._resolve_tag_source(unit, data, source)
             specs, messages = [], []
             for dest in destinations:
                 stream = unit.stream_for_write(StreamName(dest.namespace, dest.stream))
@@ -228,7 +228,7 @@ class Commands:
                     cause=context.cause,
                 )
                 specs.append(stream.spec_tags[dest.tag])
-                messages.append(_tag_message(data, dest, shown))
+                messages.append(_tag_message(data, dest, resolved))
                 if resolved.kind is SourceKind.DOCKER_IMAGE and not data.reference:
                     ref = parse_pull_spec(resolved.name, "source.name")
                     if ref.id:
@@ -240,18 +240,17 @@ class Commands:
 
     def _resolve_tag_source(
         self, unit: UnitOfWork, data: TagInput, source: Source
-    ) -> tuple[Source, ImageStream | None, str]:
-        """What the destinations will record as their source, the stream it names (if any), and how the
-        source reads in messages. A plain tag of another tag copies that tag's current image by digest, so it
-        never follows the source later; `--alias` keeps the tag reference, which tracks it."""
+    ) -> tuple[Source, ImageStream | None]:
+        """What the destinations will record as their source and the stream it names (if any). A plain tag
+        of another tag copies that tag's current image by digest, so it never follows the source later;
+        `--alias` keeps the tag reference, which tracks it."""
         if source.kind is SourceKind.DOCKER_IMAGE:
-            return source, None, source.name
+            return source, None
         if source.kind is SourceKind.IMAGE_STREAM_TAG:
             parsed = parse_istag_source(source.name, "source.name")
             source_name = StreamName(source.namespace, parsed.stream)
-            shown = _qualified(source.namespace, data.namespace, source.name)
             if data.alias:
-                return Source(SourceKind.IMAGE_STREAM_TAG, source.name, source.namespace), None, shown
+                return Source(SourceKind.IMAGE_STREAM_TAG, source.name, source.namespace), None
             source_stream = unit.stream(source_name)
             head = source_stream.state.current(parsed.tag)
             if head is None:
@@ -263,19 +262,19 @@ class Commands:
                 )
             if not head.image:
                 pinned = Source(SourceKind.DOCKER_IMAGE, head.docker_image_reference)
-                return pinned, None, head.docker_image_reference
+                return pinned, None
             pinned = Source(SourceKind.IMAGE_STREAM_IMAGE, f"{parsed.stream}@{head.image}", source.namespace)
-            return pinned, source_stream, _qualified(source.namespace, data.namespace, pinned.name)
+            return pinned, source_stream
         parsed_image = parse_isimage_source(source.name, "source.name")
         source_stream = unit.stream(StreamName(source.namespace, parsed_image.stream))
         found = source_stream.state.resolve_image_id(parsed_image.image_id)
         # Recorded with the full digest: a prefix that is unique today may not be tomorrow.
         pinned = Source(SourceKind.IMAGE_STREAM_IMAGE, f"{parsed_image.stream}@{found.image}", source.namespace)
-        return pinned, source_stream, _qualified(source.namespace, data.namespace, pinned.name)
+        return pinned, source_stream
 
     def delete_tag(self, namespace: str, stream: str, tag: str) -> int:
         name = StreamName(namespace, stream)
-        name.validate()
+        name.validate(name_field="stream")
         if not tag:
             raise InvalidField("tag", "tag is required")
 
@@ -331,10 +330,6 @@ def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec, pr
     return unit.stream(StreamName(namespace, other))
 
 
-def _qualified(namespace: str, default_namespace: str, name: str) -> str:
-    return name if namespace == default_namespace else f"{namespace}/{name}"
-
-
 def _validated_source(data: TagInput) -> Source:
     source = data.source
     if source is None:
@@ -360,7 +355,7 @@ def _validated_source(data: TagInput) -> Source:
         if not parsed.stream:
             raise InvalidField("source.name", f'"{source.name}" must be of the form <stream>:<tag>')
         validate_namespace(namespace, "source.namespace")
-        StreamName(namespace, parsed.stream).validate("source")
+        StreamName(namespace, parsed.stream).validate("source", name_field="name")
         return Source(SourceKind.IMAGE_STREAM_TAG, source.name, namespace)
     if data.alias:
         raise InvalidField("alias", "an image cannot be aliased; alias another tag of the same stream")
@@ -379,9 +374,7 @@ def _validated_destinations(data: TagInput) -> list[Destination]:
         namespace = dest.namespace or data.namespace
         prefix = f"destinations[{i}]"
         validate_namespace(namespace, f"{prefix}.namespace")
-        StreamName(namespace, dest.stream).validate(prefix)
-        if dest.stream == "":
-            raise InvalidField(f"{prefix}.stream", "stream is required")
+        StreamName(namespace, dest.stream).validate(prefix, name_field="stream")
         validate_tag(dest.tag, f"{prefix}.tag")
         result.append(Destination(namespace, dest.stream, dest.tag))
     return result
@@ -422,7 +415,10 @@ def _validated_spec(spec: TagSpec, prefix: str) -> TagSpec:
     return spec
 
 
-def _tag_message(data: TagInput, dest: Destination, shown_source: str) -> str:
+def _tag_message(data: TagInput, dest: Destination, source: Source) -> str:
+    shown_source = source.name
+    if source.kind is not SourceKind.DOCKER_IMAGE and source.namespace not in ("", dest.namespace):
+        shown_source = f"{source.namespace}/{source.name}"
     target = f"{dest.stream}:{dest.tag}"
     if dest.namespace != data.namespace:
         target = f"{dest.namespace}/{target}"

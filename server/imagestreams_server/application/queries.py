@@ -49,9 +49,9 @@ class Queries:
 
     # -- streams --------------------------------------------------------------------------------------------
 
-    def stream(self, namespace: str, name: str, min_position: int = 0) -> StreamView:
+    def stream(self, namespace: str, name: str, min_position: int = 0, name_field: str = "name") -> StreamView:
         stream_name = StreamName(namespace, name)
-        stream_name.validate()
+        stream_name.validate(name_field=name_field)
         self.wait_for(min_position)
         with self.log.read() as sql:
             stored = readmodel.get_stream(sql, namespace, name)
@@ -83,13 +83,13 @@ class Queries:
     def tag(self, namespace: str, stream: str, tag: str, min_position: int = 0) -> TagView:
         if not tag:
             raise InvalidField("tag", "tag is required")
-        view = self.stream(namespace, stream, min_position)
+        view = self.stream(namespace, stream, min_position, name_field="stream")
         return self._tag_view(view, tag)
 
     def tags(self, namespace: str, stream: str, after: tuple[str, str] | None, limit: int, min_position: int = 0):
         """Tags (with a spec or a status) ordered by stream then tag, starting after the given key."""
         if stream:
-            views = [self.stream(namespace, stream, min_position)]
+            views = [self.stream(namespace, stream, min_position, name_field="stream")]
         else:
             validate_namespace(namespace)
             self.wait_for(min_position)
@@ -143,7 +143,7 @@ class Queries:
         return current.docker_image_reference
 
     def tag_history(self, namespace: str, stream: str, tag: str, after: int, limit: int, min_position: int = 0):
-        StreamName(namespace, stream).validate()
+        StreamName(namespace, stream).validate(name_field="stream")
         self.wait_for(min_position)
         with self.log.read() as sql:
             return readmodel.tag_moves(sql, namespace, stream, tag, after, limit)
@@ -154,12 +154,14 @@ class Queries:
         view = self.stream(namespace, name, min_position)
         state = view.state
         names = state.tag_names()
+        # An alias is listed on the tag its chain ends at, not on its own (`latest (prod, stable)`).
         aliases: dict[str, list[str]] = {}
         for tag in names:
-            target = state.tracked_tag(tag)
-            if target is not None and target in names and target != tag:
-                aliases.setdefault(target, []).append(tag)
-        shown = [t for t in prioritize_tags(names) if not any(t in a for a in aliases.values())]
+            root = _alias_root(state, tag, set(names))
+            if root != tag:
+                aliases.setdefault(root, []).append(tag)
+        listed = {a for group in aliases.values() for a in group}
+        shown = [t for t in prioritize_tags(names) if t not in listed]
         tags = [
             DescribedTagView(
                 tag=tag,
@@ -194,7 +196,7 @@ class Queries:
     def stream_image(self, namespace: str, stream: str, image_id: str, min_position: int = 0) -> StreamImageView:
         if not image_id:
             raise InvalidField("id", "image id (a digest or a unique prefix of one) is required")
-        view = self.stream(namespace, stream, min_position)
+        view = self.stream(namespace, stream, min_position, name_field="stream")
         found = view.state.resolve_image_id(image_id)
         image = self._image_for(found)
         return StreamImageView(namespace, stream, image_id, image, dict(view.state.annotations))
@@ -220,3 +222,13 @@ class Queries:
             # Every command that records a digest records its image too; this keeps the read whole if not.
             return ImageView(event.image, event.docker_image_reference, event.created, {})
         return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
+
+
+def _alias_root(state: StreamState, tag: str, present: set[str]) -> str:
+    """The last tag of `tag`'s alias chain that exists in the stream (`tag` itself when not an alias)."""
+    seen = {tag}
+    root = tag
+    while (target := state.tracked_tag(root)) is not None and target in present and target not in seen:
+        seen.add(target)
+        root = target
+    return root

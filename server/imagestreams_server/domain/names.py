@@ -67,10 +67,11 @@ class StreamName:
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def validate(self, prefix: str = "") -> None:
+    def validate(self, prefix: str = "", name_field: str = "name") -> None:
+        """Raises InvalidField located at `<prefix>.namespace` or `<prefix>.<name_field>`."""
         dot = f"{prefix}." if prefix else ""
         validate_namespace(self.namespace, f"{dot}namespace")
-        validate_stream_name(self.namespace, self.name, f"{dot}name")
+        validate_stream_name(self.namespace, self.name, f"{dot}{name_field}")
 
 
 def istag_name(namespace: str, stream: str, tag: str) -> str:
