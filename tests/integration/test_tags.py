@@ -199,9 +199,7 @@ def test_status_view_collapses_but_the_log_keeps_every_move(stub) -> None:
             namespace="team",
             name="ruby",
             tag="2.0",
-            image=pb.Image(
-                name=digest("a"), docker_image_reference=f"mirror.example.com/team/ruby@{digest('a')}"
-            ),
+            image=pb.Image(name=digest("a"), docker_image_reference=f"mirror.example.com/team/ruby@{digest('a')}"),
         )
     )
     stream = stub.GetImageStream(api.GetImageStreamRequest(namespace="team", name="ruby")).image_stream

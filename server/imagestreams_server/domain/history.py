@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class TagEvent:
     docker_image_reference: str
     image: str
     generation: int
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self  # immutable: copies of a stream share it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,9 @@ class TagCondition:
     reason: str
     message: str
     generation: int
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self  # immutable: copies of a stream share it
 
     def to_dict(self) -> dict[str, Any]:
         return {

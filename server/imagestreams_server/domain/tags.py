@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 from .errors import InvalidField
 from .names import parse_istag_source
@@ -34,6 +34,9 @@ class Source:
     # Empty means the stream's own namespace.
     namespace: str = ""
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self  # immutable (never changed in place): copies of a stream share it
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "name": self.name, "namespace": self.namespace}
 
@@ -55,6 +58,9 @@ class TagSpec:
     scheduled: bool = False
     import_mode: ImportMode = ImportMode.LEGACY
     reference_policy: ReferencePolicy = ReferencePolicy.SOURCE
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self  # immutable (never changed in place): copies of a stream share it
 
     def to_dict(self) -> dict[str, Any]:
         return {
