@@ -135,6 +135,8 @@ def test_local_reference_policy_pulls_through_the_stream_repository(tmp_path: Pa
         assert get_istag(server.stub, "ruby:source").pull_spec == pinned("a")
         described = server.stub.DescribeImageStream(api.DescribeImageStreamRequest(namespace="team", name="ruby"))
         assert described.image_repository == "registry.local:5000/team/ruby"
+        stream = server.stub.GetImageStream(api.GetImageStreamRequest(namespace="team", name="ruby")).image_stream
+        assert stream.image_repository == "registry.local:5000/team/ruby"
 
 
 def test_health_and_reflection_are_served(server) -> None:

@@ -162,6 +162,10 @@ def test_delete_then_create_again_starts_a_new_stream(stub) -> None:
     assert error.code == grpc.StatusCode.NOT_FOUND
     error = failure(lambda: stub.DeleteImageStream(api.DeleteImageStreamRequest(namespace="team", name="ruby")))
     assert error.code == grpc.StatusCode.NOT_FOUND
+    # The log keeps the stream's tag moves, and records that deleting the stream removed its tags.
+    moves = stub.ListTagHistory(api.ListTagHistoryRequest(namespace="team", stream="ruby")).entries
+    assert [(m.tag, m.change) for m in moves] == [("2.0", "moved"), ("2.0", "deleted")]
+    assert moves[1].position == deleted.position
     again = create(stub)
     assert again.image_stream.uid != first.image_stream.uid
     assert list(again.image_stream.spec_tags) == [] and list(again.image_stream.status_tags) == []

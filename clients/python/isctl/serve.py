@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 from pathlib import Path
-
-from imagestreams_server.api.server import ServerConfig, serve
-from imagestreams_server.store.config import StoreConfig
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
 
@@ -45,6 +43,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the server pulls in the database drivers, which every other verb can do without.
+    from imagestreams_server.api.server import ServerConfig, serve
+    from imagestreams_server.store.config import StoreConfig
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = args.database_url
     if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
@@ -54,8 +56,6 @@ def run(args: argparse.Namespace) -> int:
         store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
         registry_hostname=args.registry_hostname,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
-    except KeyboardInterrupt:
-        pass
     return 0

@@ -14,7 +14,6 @@ from ..application.views import (
     ImageView,
     StreamDescription,
     StreamImageView,
-    StreamView,
     TagView,
 )
 from ..domain.errors import InvalidField
@@ -146,8 +145,9 @@ def named_tag_event_list(tag: str, status: TagStatus) -> pb.NamedTagEventList:
     )
 
 
-def image_stream(state: StreamState, position: int) -> pb.ImageStream:
+def image_stream(state: StreamState, position: int, image_repository: str) -> pb.ImageStream:
     return pb.ImageStream(
+        image_repository=image_repository,
         namespace=state.namespace,
         name=state.name,
         uid=state.uid,
@@ -160,10 +160,6 @@ def image_stream(state: StreamState, position: int) -> pb.ImageStream:
         status_tags=[named_tag_event_list(t, state.status_tags[t]) for t in sorted(state.status_tags)],
         position=position,
     )
-
-
-def stream_view(view: StreamView) -> pb.ImageStream:
-    return image_stream(view.state, view.position)
 
 
 def image(view: ImageView, extra_annotations: dict[str, str] | None = None) -> pb.Image:
@@ -229,7 +225,7 @@ def described_tag(view: DescribedTagView) -> pb.DescribedTag:
 
 def description(value: StreamDescription) -> dict[str, Any]:
     return {
-        "image_stream": stream_view(value.stream),
+        "image_stream": image_stream(value.stream.state, value.stream.position, value.image_repository),
         "unique_images": value.unique_images,
         "tags": [described_tag(t) for t in value.tags],
         "image_repository": value.image_repository,

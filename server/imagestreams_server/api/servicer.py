@@ -11,10 +11,12 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import resources_pb2 as pb
 
 from ..application.commands import Destination, MappingInput, StreamInput, TagInput
 from ..application.queries import page_size
 from ..application.service import Service
+from ..domain.state import StreamState
 from . import convert, paging
 from .errors import to_status
 
@@ -39,6 +41,9 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         await context.abort_with_status(to_status(error))
         raise AssertionError("abort_with_status returns only by raising")
 
+    def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
+        return convert.image_stream(state, position, self.service.queries.status_repository(state))
+
     # -- streams --------------------------------------------------------------------------------------------
 
     async def CreateImageStream(self, request: api.CreateImageStreamRequest, context: Any) -> Any:
@@ -55,16 +60,14 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 ],
             )
             created, position = self.service.commands.create_stream(data)
-            return api.CreateImageStreamResponse(
-                image_stream=convert.image_stream(created.state, position), position=position
-            )
+            return api.CreateImageStreamResponse(image_stream=self._stream(created.state, position), position=position)
 
         return await self._call(context, run)
 
     async def GetImageStream(self, request: api.GetImageStreamRequest, context: Any) -> Any:
         def run() -> api.GetImageStreamResponse:
             view = self.service.queries.stream(request.namespace, request.name, request.min_position)
-            return api.GetImageStreamResponse(image_stream=convert.stream_view(view))
+            return api.GetImageStreamResponse(image_stream=self._stream(view.state, view.position))
 
         return await self._call(context, run)
 
@@ -77,7 +80,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             )
             token = paging.encode([views[-1].state.namespace, views[-1].state.name]) if len(views) == limit else ""
             return api.ListImageStreamsResponse(
-                image_streams=[convert.stream_view(v) for v in views], next_page_token=token
+                image_streams=[self._stream(v.state, v.position) for v in views], next_page_token=token
             )
 
         return await self._call(context, run)
@@ -95,9 +98,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             updated, position = self.service.commands.update_stream(
                 data, list(request.update_mask.paths), request.expected_position
             )
-            return api.UpdateImageStreamResponse(
-                image_stream=convert.image_stream(updated.state, position), position=position
-            )
+            return api.UpdateImageStreamResponse(image_stream=self._stream(updated.state, position), position=position)
 
         return await self._call(context, run)
 
@@ -177,16 +178,16 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def ListTagHistory(self, request: api.ListTagHistoryRequest, context: Any) -> Any:
         def run() -> api.ListTagHistoryResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, 1)
+            after = paging.decode(request.page_token, 2)
             moves = self.service.queries.tag_history(
                 request.namespace,
                 request.stream,
                 request.tag,
-                int(after[0]) if after else 0,
+                (int(after[0]), str(after[1])) if after else None,
                 limit,
                 request.min_position,
             )
-            token = paging.encode([moves[-1].position]) if len(moves) == limit else ""
+            token = paging.encode([moves[-1].position, moves[-1].tag]) if len(moves) == limit else ""
             return api.ListTagHistoryResponse(
                 entries=[convert.tag_history_entry(m) for m in moves], next_page_token=token
             )

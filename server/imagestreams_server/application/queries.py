@@ -142,7 +142,10 @@ class Queries:
             return f"{repository}@{current.image}"
         return current.docker_image_reference
 
-    def tag_history(self, namespace: str, stream: str, tag: str, after: int, limit: int, min_position: int = 0):
+    def tag_history(
+        self, namespace: str, stream: str, tag: str, after: tuple[int, str] | None, limit: int, min_position: int = 0
+    ) -> list[readmodel.TagMove]:
+        """Every move of a stream's tags, kept by the log past deletes (so a deleted stream still has one)."""
         StreamName(namespace, stream).validate(name_field="stream")
         self.wait_for(min_position)
         with self.log.read() as sql:
@@ -165,7 +168,7 @@ class Queries:
         tags = [
             DescribedTagView(
                 tag=tag,
-                aliases=sorted(aliases.get(tag, [])),
+                aliases=prioritize_tags(aliases.get(tag, [])),
                 spec=state.spec_tags.get(tag),
                 status=state.status_tags.get(tag) or TagStatus(),
                 source_description=source_description(state.spec_tags.get(tag), state.namespace),

@@ -60,7 +60,10 @@ class ImageStream(TextIdAggregate):
             aggregate._reset(self)
 
     class Deleted(Event):
+        """The stream is gone, and with it `tags` (every tag that had a spec or a status)."""
+
         TOPIC = "imagestreams:ImageStream.Deleted"
+        tags: list[str]
 
         def apply(self, aggregate: Any) -> None:
             aggregate.deleted = True
@@ -197,7 +200,7 @@ class ImageStream(TextIdAggregate):
         )
 
     def delete(self, *, now: datetime, actor: str, cause: str = "") -> None:
-        self.trigger_event(self.Deleted, timestamp=now, actor=actor, cause=cause)
+        self.trigger_event(self.Deleted, timestamp=now, tags=self.state.tag_names(), actor=actor, cause=cause)
 
     @property
     def namespace(self) -> str:

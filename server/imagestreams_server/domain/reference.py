@@ -132,20 +132,36 @@ class DockerImageReference:
 
 
 def parse_pull_spec(spec: str, field: str) -> DockerImageReference:
+    """A pull spec that names an image: a bare registry (`quay.io`, `quay.io@sha256:...`) is refused."""
     try:
-        return DockerImageReference.parse(spec)
+        ref = DockerImageReference.parse(spec)
     except ReferenceError as e:
         raise InvalidField(field, f'invalid pull spec "{spec}": {e}') from None
+    if not ref.name:
+        raise InvalidField(field, f'invalid pull spec "{spec}": a repository name is required')
+    return ref
 
 
-def image_pull_policy(pull_spec: str) -> str:
-    """What Kubernetes defaults a container's imagePullPolicy to for this image: `Always` when the tag is
-    `latest` (or there is neither tag nor digest), else `IfNotPresent`."""
+_BARE_HEX_RE = re.compile(r"[a-f0-9]{64}")
+
+
+def image_pull_policy(image: str) -> str:
+    """What Kubernetes defaults a container's imagePullPolicy to for this image: `Always` when its tag is
+    `latest`, or when it has neither tag nor digest; `IfNotPresent` otherwise, and for what does not parse.
+
+    The tag is read the way docker reads it (the text after a `:` in the last path segment), so
+    `localhost:5000` is image `localhost` with tag `5000`, not a registry.
+    """
+    if _BARE_HEX_RE.fullmatch(image):
+        return "IfNotPresent"
     try:
-        ref = DockerImageReference.parse(pull_spec)
+        DockerImageReference.parse(image)
     except ReferenceError:
         return "IfNotPresent"
-    if ref.tag == "latest" or (not ref.tag and not ref.id):
+    name, has_digest = image.split("@", 1)[0], "@" in image
+    colon = name.rfind(":")
+    tag = name[colon + 1 :] if colon > name.rfind("/") else ""
+    if tag == "latest" or (not tag and not has_digest):
         return "Always"
     return "IfNotPresent"
 

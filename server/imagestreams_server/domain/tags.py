@@ -160,9 +160,13 @@ _MINOR_RE = re.compile(r"v?(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
 _FULL_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
 
 
-def _prerelease_key(pre: str | None) -> tuple[int, str]:
-    # A release sorts above its pre-releases: 5.1 before 5.1-rc1.
-    return (1, "") if not pre else (0, pre)
+def _prerelease_key(pre: str | None) -> tuple[Any, ...]:
+    """Semantic-version precedence: a release sorts above its pre-releases (5.1 before 5.1-rc1), and
+    pre-release identifiers compare numerically when numeric (rc.10 above rc.9), numbers below words."""
+    if not pre:
+        return (1,)
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (0, parts)
 
 
 def prioritize_tags(tags: list[str]) -> list[str]:
@@ -181,6 +185,9 @@ def prioritize_tags(tags: list[str]) -> list[str]:
             fulls.append(((int(m[1]), int(m[2]), int(m[3]), _prerelease_key(m[4]), tag.startswith("v")), tag))
         else:
             others.append(tag)
+    # Equal versions (`1.2` and `01.2`) fall back to the name, so the order never depends on the input's.
+    minors.sort(key=lambda item: item[1])
     minors.sort(key=lambda item: item[0], reverse=True)
+    fulls.sort(key=lambda item: item[1])
     fulls.sort(key=lambda item: item[0], reverse=True)
     return latest + [t for _, t in minors] + [t for _, t in fulls] + sorted(others)

@@ -33,7 +33,7 @@ SCHEMA = (
         position BIGINT NOT NULL,
         doc TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS is_tag_history (
-        position BIGINT PRIMARY KEY,
+        position BIGINT NOT NULL,
         namespace TEXT NOT NULL,
         stream TEXT NOT NULL,
         tag TEXT NOT NULL,
@@ -42,7 +42,8 @@ SCHEMA = (
         previous TEXT,
         actor TEXT NOT NULL,
         cause TEXT NOT NULL,
-        time TEXT NOT NULL)""",
+        time TEXT NOT NULL,
+        PRIMARY KEY (position, tag))""",
     "CREATE INDEX IF NOT EXISTS is_tag_history_by_tag ON is_tag_history (namespace, stream, tag, position)",
     """CREATE TABLE IF NOT EXISTS is_tracking (
         name TEXT PRIMARY KEY,
@@ -99,30 +100,34 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
 
 
 def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
+    """One row per tag an event moved or removed (a deleted stream removes all of its tags)."""
     if isinstance(event, ImageStream.TagStatusChanged):
-        change, current, previous = event.change, json.dumps(event.current), _json_or_none(event.previous)
-        tag = event.tag
+        rows = [(event.tag, event.change, json.dumps(event.current), _json_or_none(event.previous))]
     elif isinstance(event, ImageStream.TagDeleted):
-        change, current, previous, tag = "deleted", None, None, event.tag
+        rows = [(event.tag, "deleted", None, None)]
+    elif isinstance(event, ImageStream.Deleted):
+        rows = [(tag, "deleted", None, None) for tag in event.tags]
     else:
         return
     namespace, name = _stream_of(event.originator_id)
-    sql.execute(
-        "INSERT INTO is_tag_history (position, namespace, stream, tag, change, current, previous, actor, cause, time)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            position,
-            namespace,
-            name,
-            tag,
-            change,
-            current,
-            previous,
-            event.actor,
-            event.cause,
-            event.timestamp.isoformat(),
-        ),
-    )
+    for tag, change, current, previous in rows:
+        sql.execute(
+            "INSERT INTO is_tag_history"
+            " (position, namespace, stream, tag, change, current, previous, actor, cause, time)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                position,
+                namespace,
+                name,
+                tag,
+                change,
+                current,
+                previous,
+                event.actor,
+                event.cause,
+                event.timestamp.isoformat(),
+            ),
+        )
 
 
 def _write_state(sql: Sql, aggregate: Any, position: int) -> None:
@@ -245,15 +250,20 @@ def get_image(sql: Sql, digest: str) -> StoredImage | None:
     )
 
 
-def tag_moves(sql: Sql, namespace: str, stream: str, tag: str, after: int, limit: int) -> list[TagMove]:
-    params: list[Any] = [namespace, stream, after]
-    tag_clause = ""
+def tag_moves(
+    sql: Sql, namespace: str, stream: str, tag: str, after: tuple[int, str] | None, limit: int
+) -> list[TagMove]:
+    """Moves in log order (then by tag, for a stream deletion that removed several), after a page key."""
+    params: list[Any] = [namespace, stream]
+    clauses = ""
+    if after is not None:
+        clauses += " AND (position > %s OR (position = %s AND tag > %s))"
+        params.extend([after[0], after[0], after[1]])
     if tag:
-        tag_clause = " AND tag = %s"
+        clauses += " AND tag = %s"
         params.append(tag)
     rows = sql.execute(
-        "SELECT * FROM is_tag_history WHERE namespace = %s AND stream = %s AND position > %s"
-        f"{tag_clause} ORDER BY position LIMIT %s",
+        f"SELECT * FROM is_tag_history WHERE namespace = %s AND stream = %s{clauses} ORDER BY position, tag LIMIT %s",
         (*params, limit),
     ).fetchall()
     return [

@@ -128,7 +128,7 @@ class NamedTagEventList(_message.Message):
     def __init__(self, tag: _Optional[str] = ..., items: _Optional[_Iterable[_Union[TagEvent, _Mapping]]] = ..., conditions: _Optional[_Iterable[_Union[TagEventCondition, _Mapping]]] = ...) -> None: ...
 
 class ImageStream(_message.Message):
-    __slots__ = ("namespace", "name", "uid", "create_time", "generation", "annotations", "docker_image_repository", "lookup_local", "spec_tags", "status_tags", "position")
+    __slots__ = ("namespace", "name", "uid", "create_time", "generation", "annotations", "docker_image_repository", "lookup_local", "spec_tags", "status_tags", "position", "image_repository")
     class AnnotationsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +147,7 @@ class ImageStream(_message.Message):
     SPEC_TAGS_FIELD_NUMBER: _ClassVar[int]
     STATUS_TAGS_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     uid: str
@@ -158,7 +159,8 @@ class ImageStream(_message.Message):
     spec_tags: _containers.RepeatedCompositeFieldContainer[TagReference]
     status_tags: _containers.RepeatedCompositeFieldContainer[NamedTagEventList]
     position: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., uid: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., annotations: _Optional[_Mapping[str, str]] = ..., docker_image_repository: _Optional[str] = ..., lookup_local: _Optional[bool] = ..., spec_tags: _Optional[_Iterable[_Union[TagReference, _Mapping]]] = ..., status_tags: _Optional[_Iterable[_Union[NamedTagEventList, _Mapping]]] = ..., position: _Optional[int] = ...) -> None: ...
+    image_repository: str
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., uid: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., annotations: _Optional[_Mapping[str, str]] = ..., docker_image_repository: _Optional[str] = ..., lookup_local: _Optional[bool] = ..., spec_tags: _Optional[_Iterable[_Union[TagReference, _Mapping]]] = ..., status_tags: _Optional[_Iterable[_Union[NamedTagEventList, _Mapping]]] = ..., position: _Optional[int] = ..., image_repository: _Optional[str] = ...) -> None: ...
 
 class ImageLayer(_message.Message):
     __slots__ = ("name", "size", "media_type")

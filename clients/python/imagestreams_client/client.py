@@ -1,0 +1,217 @@
+"""A typed, blocking client of imagestreams.v1.ImageStreamService: one method per RPC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import grpc
+from google.protobuf import field_mask_pb2
+from google.protobuf.message import Message
+from imagestreams.v1 import image_stream_service_pb2 as api
+from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import resources_pb2 as pb
+
+from .errors import ImageStreamsError
+
+Response = TypeVar("Response")
+
+
+class Client:
+    """Talks to one server over an insecure channel. Every method returns the RPC's response message and
+    raises `ImageStreamsError` for any failed call. `timeout` (seconds) is the deadline of each call.
+
+        with Client("127.0.0.1:50051") as client:
+            client.create_image_stream(pb.ImageStream(namespace="default", name="ruby"))
+    """
+
+    def __init__(self, address: str, timeout: float = 30) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._channel = grpc.insecure_channel(address)
+        # grpc's generated stubs carry no type information (no .pyi is generated for *_pb2_grpc.py).
+        self._stub = api_grpc.ImageStreamServiceStub(self._channel)  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _call(self, method: Callable[..., Any], request: Message, response: type[Response]) -> Response:
+        # The generated stub is untyped; `response` names what the RPC returns, for type checkers and readers.
+        try:
+            return cast(Response, method(request, timeout=self.timeout))
+        except grpc.RpcError as error:
+            raise ImageStreamsError.from_rpc_error(error) from error
+
+    # -- streams --------------------------------------------------------------------------------------------
+
+    def create_image_stream(self, image_stream: pb.ImageStream) -> api.CreateImageStreamResponse:
+        request = api.CreateImageStreamRequest(image_stream=image_stream)
+        return self._call(self._stub.CreateImageStream, request, api.CreateImageStreamResponse)
+
+    def get_image_stream(self, namespace: str, name: str, *, min_position: int = 0) -> api.GetImageStreamResponse:
+        request = api.GetImageStreamRequest(namespace=namespace, name=name, min_position=min_position)
+        return self._call(self._stub.GetImageStream, request, api.GetImageStreamResponse)
+
+    def list_image_streams(
+        self, namespace: str = "", *, page_size: int = 0, page_token: str = "", min_position: int = 0
+    ) -> api.ListImageStreamsResponse:
+        """One page of streams; an empty namespace lists every namespace."""
+        request = api.ListImageStreamsRequest(
+            namespace=namespace, page_size=page_size, page_token=page_token, min_position=min_position
+        )
+        return self._call(self._stub.ListImageStreams, request, api.ListImageStreamsResponse)
+
+    def update_image_stream(
+        self, image_stream: pb.ImageStream, *, update_mask: Iterable[str] = (), expected_position: int = 0
+    ) -> api.UpdateImageStreamResponse:
+        request = api.UpdateImageStreamRequest(
+            image_stream=image_stream,
+            update_mask=field_mask_pb2.FieldMask(paths=list(update_mask)),
+            expected_position=expected_position,
+        )
+        return self._call(self._stub.UpdateImageStream, request, api.UpdateImageStreamResponse)
+
+    def delete_image_stream(
+        self, namespace: str, name: str, *, expected_position: int = 0
+    ) -> api.DeleteImageStreamResponse:
+        request = api.DeleteImageStreamRequest(namespace=namespace, name=name, expected_position=expected_position)
+        return self._call(self._stub.DeleteImageStream, request, api.DeleteImageStreamResponse)
+
+    def describe_image_stream(
+        self, namespace: str, name: str, *, min_position: int = 0
+    ) -> api.DescribeImageStreamResponse:
+        request = api.DescribeImageStreamRequest(namespace=namespace, name=name, min_position=min_position)
+        return self._call(self._stub.DescribeImageStream, request, api.DescribeImageStreamResponse)
+
+    # -- tags -----------------------------------------------------------------------------------------------
+
+    def tag(
+        self,
+        namespace: str,
+        source: pb.ObjectReference,
+        destinations: Iterable[api.TagDestination],
+        *,
+        alias: bool = False,
+        scheduled: bool = False,
+        insecure: bool = False,
+        reference_policy: pb.ReferencePolicyType = pb.REFERENCE_POLICY_TYPE_UNSPECIFIED,
+        reference: bool = False,
+        annotations: Mapping[str, str] | None = None,
+        import_mode: pb.ImportMode = pb.IMPORT_MODE_UNSPECIFIED,
+    ) -> api.TagResponse:
+        request = api.TagRequest(
+            namespace=namespace,
+            source=source,
+            destinations=list(destinations),
+            alias=alias,
+            scheduled=scheduled,
+            insecure=insecure,
+            reference_policy=reference_policy,
+            reference=reference,
+            annotations=dict(annotations or {}),
+            import_mode=import_mode,
+        )
+        return self._call(self._stub.Tag, request, api.TagResponse)
+
+    def delete_tag(self, namespace: str, stream: str, tag: str) -> api.DeleteTagResponse:
+        request = api.DeleteTagRequest(namespace=namespace, stream=stream, tag=tag)
+        return self._call(self._stub.DeleteTag, request, api.DeleteTagResponse)
+
+    def get_image_stream_tag(
+        self, namespace: str, stream: str, tag: str, *, min_position: int = 0
+    ) -> api.GetImageStreamTagResponse:
+        request = api.GetImageStreamTagRequest(namespace=namespace, stream=stream, tag=tag, min_position=min_position)
+        return self._call(self._stub.GetImageStreamTag, request, api.GetImageStreamTagResponse)
+
+    def list_image_stream_tags(
+        self, namespace: str, stream: str = "", *, page_size: int = 0, page_token: str = "", min_position: int = 0
+    ) -> api.ListImageStreamTagsResponse:
+        """One page of tags; an empty stream lists the tags of every stream of the namespace."""
+        request = api.ListImageStreamTagsRequest(
+            namespace=namespace, stream=stream, page_size=page_size, page_token=page_token, min_position=min_position
+        )
+        return self._call(self._stub.ListImageStreamTags, request, api.ListImageStreamTagsResponse)
+
+    def list_tag_history(
+        self,
+        namespace: str,
+        stream: str,
+        tag: str = "",
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        min_position: int = 0,
+    ) -> api.ListTagHistoryResponse:
+        """One page of a tag's moves, oldest first; an empty tag lists the moves of every tag of the stream."""
+        request = api.ListTagHistoryRequest(
+            namespace=namespace,
+            stream=stream,
+            tag=tag,
+            page_size=page_size,
+            page_token=page_token,
+            min_position=min_position,
+        )
+        return self._call(self._stub.ListTagHistory, request, api.ListTagHistoryResponse)
+
+    # -- images ---------------------------------------------------------------------------------------------
+
+    def get_image_stream_image(
+        self, namespace: str, stream: str, id: str, *, min_position: int = 0
+    ) -> api.GetImageStreamImageResponse:
+        """`id` is a digest or a unique prefix of one, with or without `sha256:`."""
+        request = api.GetImageStreamImageRequest(namespace=namespace, stream=stream, id=id, min_position=min_position)
+        return self._call(self._stub.GetImageStreamImage, request, api.GetImageStreamImageResponse)
+
+    def get_image(self, name: str, *, min_position: int = 0) -> api.GetImageResponse:
+        request = api.GetImageRequest(name=name, min_position=min_position)
+        return self._call(self._stub.GetImage, request, api.GetImageResponse)
+
+    def create_image_stream_mapping(
+        self, namespace: str, name: str, tag: str, image: pb.Image
+    ) -> api.CreateImageStreamMappingResponse:
+        """Records `image` at `name:tag`, as a registry does after a push (the stream is created if missing)."""
+        request = api.CreateImageStreamMappingRequest(namespace=namespace, name=name, tag=tag, image=image)
+        return self._call(self._stub.CreateImageStreamMapping, request, api.CreateImageStreamMappingResponse)
+
+    # -- every page -----------------------------------------------------------------------------------------
+
+    def iter_image_streams(self, namespace: str = "", *, page_size: int = 0) -> Iterator[pb.ImageStream]:
+        """Every stream, following page tokens."""
+        token = ""
+        while True:
+            page = self.list_image_streams(namespace, page_size=page_size, page_token=token)
+            yield from page.image_streams
+            token = page.next_page_token
+            if not token:
+                return
+
+    def iter_image_stream_tags(
+        self, namespace: str, stream: str = "", *, page_size: int = 0
+    ) -> Iterator[pb.ImageStreamTag]:
+        token = ""
+        while True:
+            page = self.list_image_stream_tags(namespace, stream, page_size=page_size, page_token=token)
+            yield from page.image_stream_tags
+            token = page.next_page_token
+            if not token:
+                return
+
+    def iter_tag_history(
+        self, namespace: str, stream: str, tag: str = "", *, page_size: int = 0
+    ) -> Iterator[pb.TagHistoryEntry]:
+        token = ""
+        while True:
+            page = self.list_tag_history(namespace, stream, tag, page_size=page_size, page_token=token)
+            yield from page.entries
+            token = page.next_page_token
+            if not token:
+                return

@@ -1,0 +1,57 @@
+"""`isctl delete is NAME...` and `isctl delete istag NAME:TAG...`."""
+
+from __future__ import annotations
+
+import argparse
+
+import grpc
+from imagestreams_client import Client, ImageStreamsError
+
+from ..context import Context, Subparsers, prose
+from ..errors import UserInputError, format_error
+from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_istag_name, resource_choices, resource_type
+
+RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG)
+
+
+def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "delete",
+        parents=parents,
+        help="delete image streams or tags",
+        description=prose(
+            "Delete image streams, or tags of a stream (a tag's spec and its whole history). Images "
+            "themselves are kept. Each name is deleted on its own: one failure does not stop the others."
+        ),
+        epilog="examples:\n  isctl delete is ruby\n  isctl delete istag ruby:2.0 ruby:2.1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("resource", metavar="TYPE", help=f"what to delete: {resource_choices(RESOURCES)}")
+    parser.add_argument("names", metavar="NAME", nargs="+", help="NAME for a stream, NAME:TAG for a tag")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace, context: Context) -> int:
+    resource = resource_type(args.resource, RESOURCES)
+    failed = False
+    with context.client() as client:
+        for name in args.names:
+            try:
+                context.out.write(_delete(client, context, resource, name) + "\n")
+            except (UserInputError, ImageStreamsError) as error:
+                # Like kubectl: report and go on, so one typo does not leave the rest undone.
+                if isinstance(error, ImageStreamsError) and error.code == grpc.StatusCode.UNAVAILABLE:
+                    raise
+                context.err.write(f"error: {format_error(error, context.server)}\n")
+                failed = True
+    return 1 if failed else 0
+
+
+def _delete(client: Client, context: Context, resource: str, name: str) -> str:
+    if resource == IMAGE_STREAM:
+        client.delete_image_stream(context.namespace, name)
+        return f'imagestream "{name}" deleted'
+    tag = parse_istag_name(name)
+    client.delete_tag(context.namespace, tag.stream, tag.tag)
+    return f'imagestreamtag "{tag}" deleted'

@@ -1,0 +1,167 @@
+"""`isctl get is|istag|isimage [NAME...]`: a table, or `-o json|yaml|name|wide`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+
+from imagestreams.v1 import resources_pb2 as pb
+from imagestreams_client import Client
+
+from ..context import Context, Subparsers, prose
+from ..errors import UsageError
+from ..output import FORMATS, print_resources
+from ..printers import (
+    IMAGE_STREAM_HEADERS,
+    IMAGE_STREAM_IMAGE_HEADERS,
+    IMAGE_STREAM_IMAGE_WIDE_HEADERS,
+    IMAGE_STREAM_TAG_HEADERS,
+    IMAGE_STREAM_TAG_WIDE_HEADERS,
+    image_stream_image_name,
+    image_stream_image_row,
+    image_stream_image_wide,
+    image_stream_row,
+    image_stream_tag_name,
+    image_stream_tag_row,
+    image_stream_tag_wide,
+)
+from ..refs import (
+    IMAGE_STREAM,
+    IMAGE_STREAM_IMAGE,
+    IMAGE_STREAM_TAG,
+    parse_isimage_name,
+    parse_istag_name,
+    resource_choices,
+    resource_type,
+)
+
+RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE)
+
+EXAMPLES = """examples:
+  isctl get is                      # every image stream of the namespace
+  isctl get is ruby -o yaml
+  isctl get istag                   # every tag of every stream of the namespace
+  isctl get istag ruby:latest -o json
+  isctl get isimage ruby@sha256:4a5b6c -o wide
+"""
+
+
+def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "get",
+        parents=parents,
+        help="list image streams, tags or images",
+        description=prose(
+            "Show image streams (NAME), tags (NAME:TAG) or images of a stream (NAME@ID, where ID is a "
+            "digest or a unique prefix of one). Without a name, list every stream or tag of the namespace."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("resource", metavar="TYPE", help=f"what to show: {resource_choices(RESOURCES)}")
+    parser.add_argument("names", metavar="NAME", nargs="*", help="NAME, NAME:TAG or NAME@ID; none lists all")
+    parser.add_argument("-o", "--output", choices=FORMATS, help="output format (default: a table)")
+    parser.add_argument(
+        "-A",
+        "--all-namespaces",
+        action="store_true",
+        help="list image streams of every namespace (imagestreams only)",
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace, context: Context) -> int:
+    resource = resource_type(args.resource, RESOURCES)
+    if args.all_namespaces and (resource != IMAGE_STREAM or args.names):
+        raise UsageError("--all-namespaces lists image streams only, and takes no names")
+    if resource == IMAGE_STREAM_IMAGE and not args.names:
+        raise UsageError("images of a stream are shown by name: isctl get isimage NAME@ID")
+    with context.client() as client:
+        if resource == IMAGE_STREAM:
+            return _image_streams(client, args, context)
+        if resource == IMAGE_STREAM_TAG:
+            return _image_stream_tags(client, args, context)
+        return _image_stream_images(client, args, context)
+
+
+def _image_streams(client: Client, args: argparse.Namespace, context: Context) -> int:
+    now = context.now()
+    if args.names:
+        streams = [client.get_image_stream(context.namespace, name).image_stream for name in args.names]
+    else:
+        streams = list(client.iter_image_streams("" if args.all_namespaces else context.namespace))
+        if _none_found(streams, args, context):
+            return 0
+    headers: tuple[str, ...] = IMAGE_STREAM_HEADERS
+    row: Callable[[pb.ImageStream], list[str]] = partial(image_stream_row, now=now)
+    if args.all_namespaces:
+        headers = ("NAMESPACE", *headers)
+        row = partial(_with_namespace, now=now)
+    print_resources(
+        streams,
+        args.output,
+        context.out,
+        single=len(args.names) == 1,
+        name=lambda s: f"imagestream/{s.name}",
+        headers=headers,
+        row=row,
+    )
+    return 0
+
+
+def _with_namespace(stream: pb.ImageStream, now: datetime) -> list[str]:
+    return [stream.namespace, *image_stream_row(stream, now)]
+
+
+def _image_stream_tags(client: Client, args: argparse.Namespace, context: Context) -> int:
+    now = context.now()
+    if args.names:
+        names = [parse_istag_name(n) for n in args.names]
+        tags = [client.get_image_stream_tag(context.namespace, n.stream, n.tag).image_stream_tag for n in names]
+    else:
+        tags = list(client.iter_image_stream_tags(context.namespace))
+        if _none_found(tags, args, context):
+            return 0
+    print_resources(
+        tags,
+        args.output,
+        context.out,
+        single=len(args.names) == 1,
+        name=lambda t: f"imagestreamtag/{image_stream_tag_name(t)}",
+        headers=IMAGE_STREAM_TAG_HEADERS,
+        row=partial(image_stream_tag_row, now=now),
+        wide_headers=IMAGE_STREAM_TAG_WIDE_HEADERS,
+        wide_row=image_stream_tag_wide,
+    )
+    return 0
+
+
+def _image_stream_images(client: Client, args: argparse.Namespace, context: Context) -> int:
+    now = context.now()
+    names = [parse_isimage_name(n) for n in args.names]
+    images = [client.get_image_stream_image(context.namespace, n.stream, n.id).image_stream_image for n in names]
+    print_resources(
+        images,
+        args.output,
+        context.out,
+        single=len(args.names) == 1,
+        name=lambda i: f"imagestreamimage/{image_stream_image_name(i)}",
+        headers=IMAGE_STREAM_IMAGE_HEADERS,
+        row=partial(image_stream_image_row, now=now),
+        wide_headers=IMAGE_STREAM_IMAGE_WIDE_HEADERS,
+        wide_row=image_stream_image_wide,
+    )
+    return 0
+
+
+def _none_found(items: Sequence[object], args: argparse.Namespace, context: Context) -> bool:
+    """kubectl's answer to an empty list in a table: a note on stderr, success. json/yaml still print
+    `{"items": []}` so scripts always get a document."""
+    if items or args.output in ("json", "yaml"):
+        return False
+    where = "any namespace" if args.all_namespaces else f"{context.namespace} namespace"
+    context.err.write(f"No resources found in {where}.\n")
+    return True

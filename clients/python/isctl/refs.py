@@ -1,0 +1,168 @@
+"""What users type: resource types (`is`, `istag`), `NAME:TAG`, `NAME@ID`, `[ns/]stream:tag` and `oc tag`
+sources. Errors are worded the way `oc` words them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imagestreams.v1 import resources_pb2 as pb
+from imagestreams_server.domain.reference import DockerImageReference, ReferenceError
+
+from .errors import UsageError, UserInputError
+
+IMAGE_STREAM = "imagestream"
+IMAGE_STREAM_TAG = "imagestreamtag"
+IMAGE_STREAM_IMAGE = "imagestreamimage"
+
+# Every spelling kubectl accepts for our resources: singular, plural, short name, with or without the group.
+_RESOURCE_ALIASES = {
+    IMAGE_STREAM: ("imagestream", "imagestreams", "is"),
+    IMAGE_STREAM_TAG: ("imagestreamtag", "imagestreamtags", "istag"),
+    IMAGE_STREAM_IMAGE: ("imagestreamimage", "imagestreamimages", "isimage"),
+}
+_GROUP = ".image.openshift.io"
+
+
+def resource_type(typed: str, allowed: tuple[str, ...]) -> str:
+    """The canonical resource type for `is`, `imagestreams`, `istag.image.openshift.io`, ..."""
+    word = typed.lower().removesuffix(_GROUP)
+    for canonical in allowed:
+        if word in _RESOURCE_ALIASES[canonical]:
+            return canonical
+    names = ", ".join(_RESOURCE_ALIASES[c][-1] for c in allowed)
+    raise UsageError(f'unknown resource type "{typed}"; use one of: {names}')
+
+
+def resource_choices(allowed: tuple[str, ...]) -> str:
+    """How help text lists the types a verb takes: `is (imagestream), istag (imagestreamtag)`."""
+    return ", ".join(f"{_RESOURCE_ALIASES[c][-1]} ({c})" for c in allowed)
+
+
+@dataclass(frozen=True)
+class TagName:
+    """`stream:tag`, optionally in a namespace (`ns/stream:tag`)."""
+
+    namespace: str
+    stream: str
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.stream}:{self.tag}"
+
+
+def parse_istag_name(typed: str) -> TagName:
+    """`NAME:TAG` as `get istag` and `delete istag` take it (OpenShift's ParseImageStreamTagName)."""
+    if "@" in typed:
+        raise UserInputError(f'"{typed}" is an image stream image, not an image stream tag')
+    parts = typed.split(":")
+    if len(parts) != 2:
+        raise UserInputError(f'expected exactly one : delimiter in the istag "{typed}"')
+    if not parts[0] or not parts[1]:
+        raise UserInputError(f'image stream tag name "{typed}" must have a name and a tag')
+    return TagName("", parts[0], parts[1])
+
+
+@dataclass(frozen=True)
+class ImageName:
+    stream: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.stream}@{self.id}"
+
+
+def parse_isimage_name(typed: str) -> ImageName:
+    """`NAME@ID` where ID is a digest or a unique prefix of one (OpenShift's ParseImageStreamImageName)."""
+    parts = typed.split("@")
+    if len(parts) != 2:
+        raise UserInputError(f'expected exactly one @ in the isimage name "{typed}"')
+    if not parts[0] or not parts[1]:
+        raise UserInputError(f'image stream image name "{typed}" must have a name and ID')
+    return ImageName(parts[0], parts[1])
+
+
+def parse_stream_and_tag(typed: str) -> tuple[str, str]:
+    """`NAME` or `NAME:TAG` (an empty tag means every tag), as `history` takes it."""
+    stream, _, tag = typed.partition(":")
+    if not stream or ":" in tag or "@" in typed:
+        raise UserInputError(f'"{typed}" must be of the form <stream_name> or <stream_name>:<tag>')
+    return stream, tag
+
+
+def parse_destination(typed: str) -> TagName:
+    """A destination of `oc tag`: `[ns/]stream:tag`. The namespace is empty when not given."""
+    namespace, stream_and_tag = "", typed
+    if "/" in typed:
+        parts = typed.split("/")
+        if len(parts) != 2:
+            raise UserInputError(f'invalid image stream "{typed}"')
+        namespace, stream_and_tag = parts
+        if not namespace:
+            raise UserInputError(f'invalid namespace "" for image stream "{typed}"')
+        if not stream_and_tag:
+            raise UserInputError(f'invalid name "" for image stream "{typed}"')
+    stream, colon, tag = stream_and_tag.partition(":")
+    if not colon:
+        raise UserInputError(f'"{stream_and_tag}" must be of the form <stream_name>:<tag>')
+    # OpenShift's SplitImageStreamTag: an empty tag after the colon means `latest`.
+    return TagName(namespace, stream, tag or "latest")
+
+
+SOURCE_KINDS = {
+    "imagestreamtag": pb.SOURCE_KIND_IMAGE_STREAM_TAG,
+    "istag": pb.SOURCE_KIND_IMAGE_STREAM_TAG,
+    "imagestreamimage": pb.SOURCE_KIND_IMAGE_STREAM_IMAGE,
+    "isimage": pb.SOURCE_KIND_IMAGE_STREAM_IMAGE,
+    "docker": pb.SOURCE_KIND_DOCKER_IMAGE,
+    "dockerimage": pb.SOURCE_KIND_DOCKER_IMAGE,
+}
+
+# The namespace Docker Hub gives single-name images; `oc tag --source=istag library/x:y` means "this namespace".
+_DOCKER_DEFAULT_NAMESPACE = "library"
+
+
+def source_kind(typed: str) -> pb.SourceKind:
+    kind = SOURCE_KINDS.get(typed.lower())
+    if kind is None:
+        valid = ", ".join(sorted(SOURCE_KINDS))
+        raise UserInputError(f'invalid source "{typed}"; valid values are {valid}')
+    return kind
+
+
+@dataclass(frozen=True)
+class TagSource:
+    reference: pb.ObjectReference
+    # The name part of the parsed spec (`ruby` in `team/ruby:2.0`): what `--alias` compares destinations to.
+    name: str
+
+
+def parse_tag_source(typed: str, kind: pb.SourceKind | None, namespace: str) -> TagSource:
+    """The source of `oc tag`. Without `--source` the kind follows from the parsed pull spec: a registry
+    means a container image, else a digest an image of a stream (`ruby@sha256:...`), else a tag a tag of a
+    stream (`ruby:2.0`, `other/ruby:2.0`), else a container image (`ruby`). `namespace` is the current one."""
+    try:
+        ref = DockerImageReference.parse(typed)
+    except ReferenceError as e:
+        raise UserInputError(f"invalid SOURCE: {e}") from None
+    if kind is None:
+        if ref.registry:
+            kind = pb.SOURCE_KIND_DOCKER_IMAGE
+        elif ref.id:
+            kind = pb.SOURCE_KIND_IMAGE_STREAM_IMAGE
+        elif ref.tag:
+            kind = pb.SOURCE_KIND_IMAGE_STREAM_TAG
+        else:
+            kind = pb.SOURCE_KIND_DOCKER_IMAGE
+    elif kind != pb.SOURCE_KIND_DOCKER_IMAGE:
+        if ref.registry:
+            raise UserInputError("server in SOURCE is only allowed when providing a container image")
+        if ref.namespace == _DOCKER_DEFAULT_NAMESPACE:
+            ref = DockerImageReference(namespace=namespace, name=ref.name, tag=ref.tag, id=ref.id)
+        if kind == pb.SOURCE_KIND_IMAGE_STREAM_TAG and not ref.tag:
+            raise UserInputError("--source=ImageStreamTag requires a valid <name>:<tag> in SOURCE")
+        if kind == pb.SOURCE_KIND_IMAGE_STREAM_IMAGE and not ref.id:
+            raise UserInputError("--source=ImageStreamImage requires a valid <name>@<id> in SOURCE")
+    if kind == pb.SOURCE_KIND_DOCKER_IMAGE:
+        return TagSource(pb.ObjectReference(kind=kind, name=ref.exact()), ref.name)
+    # A stream's tag or image: the name without namespace, which travels in its own field.
+    return TagSource(pb.ObjectReference(kind=kind, namespace=ref.namespace, name=ref.name_string()), ref.name)
