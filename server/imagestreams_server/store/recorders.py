@@ -7,15 +7,19 @@ On PostgreSQL the events table is locked for the transaction, so projections run
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from . import readmodel
 from .sql import Sql
+
+_ABORT_TRANSACTION = "DO $$ BEGIN RAISE EXCEPTION 'read models could not be written'; END $$"
 
 
 def _project(sql: Sql, positions: Sequence[int] | None, kwargs: dict[str, Any]) -> None:
@@ -33,10 +37,17 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any):  # type: ignore[no-untyped-def]
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        # A nested pipeline block syncs on exit, so a failing projection statement raises here, inside the
-        # recorder's error handling, and the whole transaction (events included) rolls back.
-        with curs.connection.pipeline():
-            _project(Sql(curs, sqlite=False), positions, kwargs)
+        try:
+            # A nested pipeline block syncs on exit, so a failing statement raises here.
+            with curs.connection.pipeline():
+                _project(Sql(curs, sqlite=False), positions, kwargs)
+        except Exception:
+            # The base recorder holds an error raised here until its transaction block has ended, and that
+            # block commits unless the transaction failed in the database. Fail it there, so the COMMIT
+            # rolls back the events together with the read models.
+            with contextlib.suppress(psycopg.Error), curs.connection.pipeline():
+                curs.execute(_ABORT_TRANSACTION)
+            raise
         return positions
 
 
