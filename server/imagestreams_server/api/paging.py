@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..domain.errors import InvalidField
+
+T = TypeVar("T")
+
+
+def next_page_token(page: Sequence[T], limit: int, key: Callable[[T], list[Any]]) -> str:
+    """The token of the page after a full one (empty when this page was the last)."""
+    return encode(key(page[-1])) if page and len(page) == limit else ""
 
 
 def encode(key: list[Any]) -> str:

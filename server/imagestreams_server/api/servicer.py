@@ -78,7 +78,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             views = self.service.queries.streams(
                 request.namespace, (after[0], after[1]) if after else None, limit, request.min_position
             )
-            token = paging.encode([views[-1].state.namespace, views[-1].state.name]) if len(views) == limit else ""
+            token = paging.next_page_token(views, limit, lambda v: [v.state.namespace, v.state.name])
             return api.ListImageStreamsResponse(
                 image_streams=[self._stream(v.state, v.position) for v in views], next_page_token=token
             )
@@ -168,7 +168,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 limit,
                 request.min_position,
             )
-            token = paging.encode([views[-1].stream, views[-1].tag]) if len(views) == limit else ""
+            token = paging.next_page_token(views, limit, lambda v: [v.stream, v.tag])
             return api.ListImageStreamTagsResponse(
                 image_stream_tags=[convert.image_stream_tag(v) for v in views], next_page_token=token
             )
@@ -187,7 +187,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 limit,
                 request.min_position,
             )
-            token = paging.encode([moves[-1].position, moves[-1].tag]) if len(moves) == limit else ""
+            token = paging.next_page_token(moves, limit, lambda m: [m.position, m.tag])
             return api.ListTagHistoryResponse(
                 entries=[convert.tag_history_entry(m) for m in moves], next_page_token=token
             )

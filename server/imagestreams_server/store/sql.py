@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 
 class DbCursor(Protocol):
@@ -44,9 +45,7 @@ class Sql:
 
 
 def is_sqlite_recorder(recorder: ApplicationRecorder) -> bool:
-    return type(recorder).__module__.startswith("eventsourcing.sqlite") or any(
-        c.__module__ == "eventsourcing.sqlite" for c in type(recorder).__mro__
-    )
+    return isinstance(recorder, SQLiteApplicationRecorder)
 
 
 @contextmanager
