@@ -49,20 +49,22 @@ class Queries:
 
     # -- streams --------------------------------------------------------------------------------------------
 
-    def stream(self, namespace: str, name: str, min_position: int = 0, name_field: str = "name") -> StreamView:
+    def stream(
+        self, namespace: str, name: str, min_position: int = 0, name_field: str = "name", only_tag: str | None = None
+    ) -> StreamView:
+        """A stream with its tags (only `only_tag` when given: all a one-tag view needs)."""
         stream_name = StreamName(namespace, name)
         stream_name.validate(name_field=name_field)
         self.wait_for(min_position)
         with self.log.read() as sql:
-            stored = readmodel.get_stream(sql, namespace, name)
+            stored = readmodel.get_stream(sql, namespace, name, only_tag)
         if stored is None:
             raise NotFound("imagestream", str(stream_name))
         return StreamView(stored.state, stored.position)
 
     def position_of(self, name: StreamName) -> int:
         with self.log.read() as sql:
-            stored = readmodel.get_stream(sql, name.namespace, name.name)
-        return stored.position if stored else 0
+            return readmodel.stream_position(sql, name.namespace, name.name)
 
     def streams(
         self, namespace: str, after: tuple[str, str] | None, limit: int, min_position: int = 0
@@ -83,7 +85,7 @@ class Queries:
     def tag(self, namespace: str, stream: str, tag: str, min_position: int = 0) -> TagView:
         if not tag:
             raise InvalidField("tag", "tag is required")
-        view = self.stream(namespace, stream, min_position, name_field="stream")
+        view = self.stream(namespace, stream, min_position, name_field="stream", only_tag=tag)
         return self._tag_view(view, tag)
 
     def tags(self, namespace: str, stream: str, after: tuple[str, str] | None, limit: int, min_position: int = 0):

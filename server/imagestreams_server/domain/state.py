@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,18 @@ class StreamState:
     lookup_local: bool = False
     spec_tags: dict[str, TagSpec] = field(default_factory=dict)
     status_tags: dict[str, TagStatus] = field(default_factory=dict)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StreamState:
+        # Commands work on copies of cached streams. History entries and spec tags are immutable, so a copy
+        # needs new containers only: copying is a handful of list copies, however long the history.
+        return replace(
+            self,
+            annotations=dict(self.annotations),
+            spec_tags=dict(self.spec_tags),
+            status_tags={
+                tag: TagStatus(list(status.items), list(status.conditions)) for tag, status in self.status_tags.items()
+            },
+        )
 
     @property
     def stream_name(self) -> StreamName:
@@ -91,7 +103,8 @@ class StreamState:
             )
         return next(iter(matches.values()))
 
-    def to_dict(self) -> dict[str, Any]:
+    def header_dict(self) -> dict[str, Any]:
+        """The stream without its tags."""
         return {
             "namespace": self.namespace,
             "name": self.name,
@@ -101,6 +114,11 @@ class StreamState:
             "annotations": dict(self.annotations),
             "docker_image_repository": self.docker_image_repository,
             "lookup_local": self.lookup_local,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.header_dict(),
             "spec_tags": {k: v.to_dict() for k, v in sorted(self.spec_tags.items())},
             "status_tags": {k: v.to_dict() for k, v in sorted(self.status_tags.items())},
         }

@@ -16,7 +16,8 @@ from typing import Any
 from ..domain.history import TagEvent
 from ..domain.image import Image
 from ..domain.imagestream import ImageStream
-from ..domain.state import StreamState
+from ..domain.state import StreamState, TagStatus
+from ..domain.tags import TagSpec
 from .sql import Sql
 
 TRACKING_NAME = "readmodels"
@@ -28,6 +29,14 @@ SCHEMA = (
         position BIGINT NOT NULL,
         doc TEXT NOT NULL,
         PRIMARY KEY (namespace, name))""",
+    """CREATE TABLE IF NOT EXISTS is_tags (
+        namespace TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        spec TEXT,
+        status TEXT,
+        PRIMARY KEY (namespace, stream, tag))""",
     """CREATE TABLE IF NOT EXISTS is_images (
         digest TEXT PRIMARY KEY,
         position BIGINT NOT NULL,
@@ -49,7 +58,7 @@ SCHEMA = (
         name TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
 )
-TABLES = ("is_streams", "is_images", "is_tag_history", "is_tracking")
+TABLES = ("is_streams", "is_tags", "is_images", "is_tag_history", "is_tracking")
 
 
 def create_tables(sql: Sql) -> None:
@@ -65,15 +74,26 @@ def drop_tables(sql: Sql) -> None:
 # -- writing ------------------------------------------------------------------------------------------------
 
 
+# Stream events that change every tag's row (the others name the one tag they change).
+_ALL_TAGS = (ImageStream.Created, ImageStream.Recreated, ImageStream.Deleted)
+
+
 def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[Any]) -> None:
-    """Applies one committed batch: a row per tag move, then the resulting state of each aggregate saved."""
+    """Applies one committed batch: a row per tag move, then the resulting state of what the batch changed:
+    each aggregate's own row and the rows of the tags its events named."""
     last_position: dict[str, int] = {}
+    touched: dict[str, set[str] | None] = {}
     for position, event in recorded:
         _write_event_rows(sql, position, event)
         last_position[event.originator_id] = position
+        tags = touched.setdefault(event.originator_id, set())
+        if isinstance(event, _ALL_TAGS):
+            touched[event.originator_id] = None
+        elif tags is not None and isinstance(event.__dict__.get("tag"), str):
+            tags.add(event.tag)
     for aggregate in aggregates:
         if aggregate.id in last_position:
-            _write_state(sql, aggregate, last_position[aggregate.id])
+            _write_state(sql, aggregate, last_position[aggregate.id], touched[aggregate.id])
     if recorded:
         _advance_tracking(sql, max(p for p, _ in recorded))
 
@@ -93,7 +113,7 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
         count += 1
         top = position
     for aggregate_id, aggregate in aggregates.items():
-        _write_state(sql, aggregate, last_position[aggregate_id])
+        _write_state(sql, aggregate, last_position[aggregate_id], None)
     if count:
         _advance_tracking(sql, top)
     return count
@@ -130,17 +150,39 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
         )
 
 
-def _write_state(sql: Sql, aggregate: Any, position: int) -> None:
+def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None) -> None:
+    """Writes an aggregate's row; for a stream also the rows of `tags` (all of its tags when None), so a
+    save costs what it changed, not the size of the stream's whole history."""
     if isinstance(aggregate, ImageStream):
         state = aggregate.state
+        key = (state.namespace, state.name)
+        if tags is None:
+            sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s", key)
         if aggregate.deleted:
-            sql.execute("DELETE FROM is_streams WHERE namespace = %s AND name = %s", (state.namespace, state.name))
+            sql.execute("DELETE FROM is_streams WHERE namespace = %s AND name = %s", key)
             return
         sql.execute(
             "INSERT INTO is_streams (namespace, name, position, doc) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (namespace, name) DO UPDATE SET position = excluded.position, doc = excluded.doc",
-            (state.namespace, state.name, position, json.dumps(state.to_dict(), sort_keys=True)),
+            (*key, position, json.dumps(state.header_dict(), sort_keys=True)),
         )
+        for tag in state.tag_names() if tags is None else sorted(tags):
+            spec, status = state.spec_tags.get(tag), state.status_tags.get(tag)
+            if spec is None and status is None:
+                sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s AND tag = %s", (*key, tag))
+                continue
+            sql.execute(
+                "INSERT INTO is_tags (namespace, stream, tag, position, spec, status) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (namespace, stream, tag) DO UPDATE SET position = excluded.position,"
+                " spec = excluded.spec, status = excluded.status",
+                (
+                    *key,
+                    tag,
+                    position,
+                    _json_or_none(spec.to_dict() if spec else None),
+                    _json_or_none(status.to_dict() if status else None),
+                ),
+            )
     elif isinstance(aggregate, Image):
         sql.execute(
             "INSERT INTO is_images (digest, position, doc) VALUES (%s, %s, %s)"
@@ -213,11 +255,20 @@ def tracked_position(sql: Sql) -> int:
     return int(row["position"]) if row else 0
 
 
-def get_stream(sql: Sql, namespace: str, name: str) -> StoredStream | None:
+def get_stream(sql: Sql, namespace: str, name: str, tag: str | None = None) -> StoredStream | None:
+    """A stream with all of its tags, or with only `tag` when one is named (enough for one tag's view)."""
     row = sql.execute(
         "SELECT doc, position FROM is_streams WHERE namespace = %s AND name = %s", (namespace, name)
     ).fetchone()
-    return _stream(row) if row else None
+    return _stream(sql, row, tag) if row else None
+
+
+def stream_position(sql: Sql, namespace: str, name: str) -> int:
+    """The log position of a stream's last change (0 when it does not exist)."""
+    row = sql.execute(
+        "SELECT position FROM is_streams WHERE namespace = %s AND name = %s", (namespace, name)
+    ).fetchone()
+    return int(row["position"]) if row else 0
 
 
 def list_streams(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredStream]:
@@ -233,7 +284,7 @@ def list_streams(sql: Sql, namespace: str, after: tuple[str, str] | None, limit:
     rows = sql.execute(
         f"SELECT doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s", (*params, limit)
     ).fetchall()
-    return [_stream(row) for row in rows]
+    return [_stream(sql, row, None) for row in rows]
 
 
 def get_image(sql: Sql, digest: str) -> StoredImage | None:
@@ -283,5 +334,16 @@ def tag_moves(
     ]
 
 
-def _stream(row: Any) -> StoredStream:
-    return StoredStream(StreamState.from_dict(json.loads(row["doc"])), int(row["position"]))
+def _stream(sql: Sql, row: Any, tag: str | None) -> StoredStream:
+    state = StreamState.from_dict(json.loads(row["doc"]))
+    params: tuple[Any, ...] = (state.namespace, state.name)
+    query = "SELECT tag, spec, status FROM is_tags WHERE namespace = %s AND stream = %s"
+    if tag is not None:
+        query += " AND tag = %s"
+        params = (*params, tag)
+    for tag_row in sql.execute(query, params).fetchall():
+        if tag_row["spec"]:
+            state.spec_tags[tag_row["tag"]] = TagSpec.from_dict(json.loads(tag_row["spec"]))
+        if tag_row["status"]:
+            state.status_tags[tag_row["tag"]] = TagStatus.from_dict(json.loads(tag_row["status"]))
+    return StoredStream(state, int(row["position"]))
