@@ -30,6 +30,7 @@ def make_history(stub) -> None:  # type: ignore[no-untyped-def]
 
 def answers(stub) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Everything a client can read, as plain data."""
+
     def plain(message) -> object:  # type: ignore[no-untyped-def]
         return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
