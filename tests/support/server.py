@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
@@ -24,8 +25,9 @@ class TestServer:
 
 
 @contextmanager
-def running_server(store: StoreConfig, registry_hostname: str = "") -> Iterator[TestServer]:
-    """Starts a server on an ephemeral port; stops it (and closes its store) on exit."""
+def running_server(store: StoreConfig, registry_hostname: str = "", **settings: Any) -> Iterator[TestServer]:
+    """Starts a server on an ephemeral port; stops it (and closes its store) on exit. `settings` are further
+    ServerConfig fields (watch settings, poll interval)."""
     started = threading.Event()
     box: dict[str, object] = {}
     loop = asyncio.new_event_loop()
@@ -36,7 +38,7 @@ def running_server(store: StoreConfig, registry_hostname: str = "") -> Iterator[
         async def main() -> None:
             try:
                 box["server"] = await start(
-                    ServerConfig(listen="127.0.0.1:0", store=store, registry_hostname=registry_hostname)
+                    ServerConfig(listen="127.0.0.1:0", store=store, registry_hostname=registry_hostname, **settings)
                 )
             except BaseException as e:  # surfaced to the test below
                 box["error"] = e

@@ -10,6 +10,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ..application.errors import ConcurrentUpdate, PositionNotReached
+from ..application.watching import WatcherTooSlow
 from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidField, NotFound
 
 DOMAIN = "imagestreams.v1"
@@ -68,6 +69,12 @@ def to_status(error: Exception) -> grpc.Status:
             code=code_pb2.OUT_OF_RANGE,
             message=error.message,
             details=[_error_info("POSITION_NOT_REACHED", {"wanted": str(error.wanted), "current": str(error.current)})],
+        )
+    elif isinstance(error, WatcherTooSlow):
+        proto = status_pb2.Status(
+            code=code_pb2.RESOURCE_EXHAUSTED,
+            message=error.message,
+            details=[_error_info("WATCHER_TOO_SLOW", {"last_position": str(error.last_position)})],
         )
     elif isinstance(error, DomainError):
         proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message)

@@ -14,14 +14,21 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import watch_service_pb2 as watch_api
+from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
 from ..application.service import Service
+from ..application.watching import Watching, WatchSettings
 from ..store.app import EventLog
 from ..store.config import StoreConfig
+from ..store.pg_listener import PostgresListener
+from ..store.watch_hub import WatchHub
 from .servicer import ImageStreamServicer
+from .watch_servicer import WatchServicer
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = api.DESCRIPTOR.services_by_name["ImageStreamService"].full_name
+WATCH_SERVICE_NAME = watch_api.DESCRIPTOR.services_by_name["WatchService"].full_name
 
 
 @dataclass(frozen=True)
@@ -31,22 +38,32 @@ class ServerConfig:
     # Threads that run application calls (each holds at most one database connection at a time).
     workers: int = 8
     registry_hostname: str = ""
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    # Seconds between reads of the log when nothing woke the watch hub (a safety net for lost wake-ups).
+    watch_poll_interval: float = 2.0
 
 
 class RunningServer:
     """A started server: its bound port, and how to stop it."""
 
     def __init__(
-        self, server: grpc.aio.Server, port: int, event_log: EventLog, health_servicer: health.aio.HealthServicer
-    ):
+        self,
+        server: grpc.aio.Server,
+        port: int,
+        event_log: EventLog,
+        hub: WatchHub,
+        health_servicer: health.aio.HealthServicer,
+    ) -> None:
         self.server = server
         self.port = port
         self.event_log = event_log
+        self.hub = hub
         self.health = health_servicer
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        await self.hub.stop()
         self.event_log.close()
 
 
@@ -57,18 +74,34 @@ async def start(config: ServerConfig) -> RunningServer:
         log.info("rebuilt read models from %d events", replayed)
     service = Service(event_log, registry_hostname=config.registry_hostname)
     executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
+    hub = WatchHub(event_log, executor, poll_interval=config.watch_poll_interval)
+    await hub.start(_listener_factory(config.store, event_log))
     server = grpc.aio.server(migration_thread_pool=executor)
     api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
+    watch_grpc.add_WatchServiceServicer_to_server(
+        WatchServicer(Watching(event_log, hub, executor, config.watch)), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    services = (SERVICE_NAME, WATCH_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(services, server)
     port = server.add_insecure_port(config.listen)
     if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
     await server.start()
-    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, health_servicer)
+    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, event_log, hub, health_servicer)
+
+
+def _listener_factory(
+    store: StoreConfig, event_log: EventLog
+) -> Callable[[Callable[[], None]], PostgresListener] | None:
+    """On PostgreSQL, one LISTEN connection wakes the hub for commits made by other replicas."""
+    if not store.is_postgres:
+        return None
+    channel = event_log.recorder.channel_name  # type: ignore[attr-defined]
+    return lambda wake: PostgresListener(store.database_url, channel, wake)
 
 
 async def serve(config: ServerConfig, ready: Callable[[RunningServer], Awaitable[None] | None] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,7 +27,14 @@ class EventLog(Application[str]):
         # Loaded aggregates are cached and fast-forwarded from the log on each get, so a replica still sees
         # what another replica wrote.
         env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
+        # Called with no arguments after every commit of this process.
+        self.on_commit: list[Callable[[], None]] = []
         super().__init__(env=env)
+
+    def _notify(self, recordings: list[Recording[str]]) -> None:
+        # After each commit: wakes this process's watch hub without waiting for a database notification.
+        for callback in list(self.on_commit):
+            callback()
 
     def _record(self, processing_event: ProcessingEvent[str]) -> list[Recording[str]]:
         # The recorders project these inside the append's transaction (see recorders.py).
@@ -36,8 +43,12 @@ class EventLog(Application[str]):
         return super()._record(processing_event)
 
     @contextmanager
-    def read(self) -> Iterator[Sql]:
+    def read(self, *, consistent: bool = False) -> Iterator[Sql]:
+        """A read transaction on the read models. `consistent` makes every statement of it see the same
+        snapshot (PostgreSQL defaults to a fresh snapshot per statement; SQLite reads are snapshots)."""
         with transaction(self.recorder, commit=False) as sql:
+            if consistent and not sql.is_sqlite:
+                sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield sql
 
     def max_position(self) -> int:

@@ -1,0 +1,80 @@
+"""The WatchService servicer: a server-streaming RPC over the application's watches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+from imagestreams.v1 import watch_service_pb2 as watch_api
+from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
+
+from ..application.watching import Marker, MarkerKind, Start, StartKind, Watching, watch_filter
+from ..domain.errors import InvalidField
+from ..store.changes import Change, ChangeKind
+from . import convert
+from .errors import to_status
+
+CHANGE_KINDS = {
+    watch_api.CHANGE_KIND_TAG_UPDATED: ChangeKind.TAG_UPDATED,
+    watch_api.CHANGE_KIND_TAG_DELETED: ChangeKind.TAG_DELETED,
+    watch_api.CHANGE_KIND_STREAM_CREATED: ChangeKind.STREAM_CREATED,
+    watch_api.CHANGE_KIND_STREAM_DELETED: ChangeKind.STREAM_DELETED,
+    watch_api.CHANGE_KIND_SPEC_CHANGED: ChangeKind.SPEC_CHANGED,
+}
+CHANGE_KINDS_PB = {v: k for k, v in CHANGE_KINDS.items()}
+MARKERS_PB = {MarkerKind.PROGRESS: watch_api.MARKER_PROGRESS, MarkerKind.SNAPSHOT_END: watch_api.MARKER_SNAPSHOT_END}
+# Progress intervals a request may ask for, in seconds.
+MIN_PROGRESS, MAX_PROGRESS = 1, 300
+
+
+class WatchServicer(watch_grpc.WatchServiceServicer):
+    def __init__(self, watching: Watching) -> None:
+        self.watching = watching
+
+    async def Watch(
+        self, request: watch_api.WatchRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[watch_api.WatchResponse]:
+        try:
+            kinds = [convert.enum_value(CHANGE_KINDS, k, f"kinds[{i}]") for i, k in enumerate(request.kinds)]
+            target = watch_filter(request.namespace, request.stream, request.tag, kinds)
+            interval = request.progress_interval_seconds
+            if interval and not MIN_PROGRESS <= interval <= MAX_PROGRESS:
+                raise InvalidField(
+                    "progress_interval_seconds", f"must be between {MIN_PROGRESS} and {MAX_PROGRESS} seconds"
+                )
+            async for item in self.watching.watch(target, _start(request), float(interval) or None):
+                yield _response(item)
+        except Exception as error:  # every error leaves as a status, never as a crash
+            await context.abort_with_status(to_status(error))
+
+
+def _start(request: watch_api.WatchRequest) -> Start:
+    which = request.WhichOneof("start")
+    if which == "after_position":
+        return Start(StartKind.AFTER, request.after_position)
+    if which == "snapshot" and request.snapshot:
+        return Start(StartKind.SNAPSHOT)
+    return Start(StartKind.NOW)
+
+
+def _response(item: Change | Marker) -> watch_api.WatchResponse:
+    if isinstance(item, Marker):
+        return watch_api.WatchResponse(position=item.position, marker=MARKERS_PB[item.kind])
+    message = watch_api.WatchResponse(
+        position=item.position,
+        kind=CHANGE_KINDS_PB[item.kind],
+        namespace=item.namespace,
+        stream=item.stream,
+        tag=item.tag,
+        time=convert.timestamp(item.time),
+        actor=item.actor,
+        cause=item.cause,
+        synthetic=item.synthetic,
+    )
+    if item.current is not None:
+        message.current.CopyFrom(convert.tag_event(item.current))
+    if item.previous is not None:
+        message.previous.CopyFrom(convert.tag_event(item.previous))
+    if item.spec is not None:
+        message.spec.CopyFrom(convert.tag_reference(item.spec))
+    return message

@@ -1,0 +1,129 @@
+"""The watch hub: one follower of the log per process, fanning changes out to every watcher.
+
+The hub reads the log by position after each wake-up (a local commit, a PostgreSQL NOTIFY from another
+replica, or a periodic poll) and offers each change to the watchers whose filter matches. Each watcher has a
+bounded buffer: one that falls too far behind is marked overflowed rather than slowing the others or growing
+without bound. No watcher holds a database connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+from .app import EventLog
+from .changes import Change, WatchFilter, change_of
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+READ_PAGE = 500
+
+
+class Subscription:
+    """A watcher's place in the hub: its filter and a bounded buffer of matching changes."""
+
+    def __init__(self, watch_filter: WatchFilter, capacity: int) -> None:
+        self.filter = watch_filter
+        self.capacity = capacity
+        self.queue: asyncio.Queue[Change | None] = asyncio.Queue()
+        self.overflowed = False
+
+    def offer(self, change: Change) -> None:
+        if self.overflowed:
+            return
+        if self.queue.qsize() >= self.capacity:
+            self.overflowed = True
+            self.queue.put_nowait(None)  # wakes the watcher, which ends itself
+            return
+        self.queue.put_nowait(change)
+
+
+class WatchHub:
+    def __init__(self, event_log: EventLog, executor: Executor, poll_interval: float = 2.0) -> None:
+        self.event_log = event_log
+        self.executor = executor
+        self.poll_interval = poll_interval
+        # Every change up to this position has been offered to the watchers.
+        self.position = 0
+        self._subscriptions: set[Subscription] = set()
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._listener: Any = None
+
+    async def start(self, listener_factory: Callable[[Callable[[], None]], Any] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.event_log.on_commit.append(self.wake_threadsafe)
+        if listener_factory is not None:
+            self._listener = listener_factory(self.wake_threadsafe)
+            await self._run(self._listener.start)
+        self.position = await self._run(self.event_log.max_position)
+        self._task = asyncio.create_task(self._follow(), name="watch-hub")
+
+    async def stop(self) -> None:
+        if self.wake_threadsafe in self.event_log.on_commit:
+            self.event_log.on_commit.remove(self.wake_threadsafe)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._listener is not None:
+            await self._run(self._listener.stop)
+
+    def wake_threadsafe(self) -> None:
+        """Called from any thread after a commit or a notification."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def subscribe(self, watch_filter: WatchFilter, capacity: int) -> tuple[Subscription, int]:
+        """Registers a watcher. Every matching change after the returned position will be offered to it;
+        the changes up to that position are the watcher's to read from the log."""
+        subscription = Subscription(watch_filter, capacity)
+        self._subscriptions.add(subscription)
+        return subscription, self.position
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    @property
+    def watchers(self) -> int:
+        return len(self._subscriptions)
+
+    def read_changes(self, after: int, until: int | None, limit: int = READ_PAGE) -> list[tuple[int, Change | None]]:
+        """Blocking: the log's events after `after` (up to `until`), as changes (None for events watchers do
+        not see), with their positions."""
+        notifications = self.event_log.recorder.select_notifications(after, limit, stop=until, inclusive_of_start=False)
+        mapper = self.event_log.mapper
+        return [(n.id, change_of(n.id, mapper.to_domain_event(n))) for n in notifications]
+
+    async def _follow(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+            try:
+                await self._drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database may be briefly unreachable: the next wake-up or poll tries again from the
+                # same position, so nothing is skipped.
+                log.exception("watch hub could not read the log")
+
+    async def _drain(self) -> None:
+        while True:
+            page = await self._run(self.read_changes, self.position, None)
+            for position, change in page:
+                if change is not None:
+                    for subscription in list(self._subscriptions):
+                        if subscription.filter.matches(change):
+                            subscription.offer(change)
+                self.position = position
+            if len(page) < READ_PAGE:
+                return
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
