@@ -39,15 +39,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         default=os.environ.get("IMAGESTREAMS_REGISTRY_HOSTNAME", ""),
         help="registry host that serves streams as HOST/NAMESPACE/NAME (env IMAGESTREAMS_REGISTRY_HOSTNAME)",
     )
+    parser.add_argument(
+        "--watch-progress-interval",
+        type=float,
+        default=float(os.environ.get("IMAGESTREAMS_WATCH_PROGRESS_INTERVAL", "5")),
+        help="seconds of silence before a watch gets a progress marker "
+        "(env IMAGESTREAMS_WATCH_PROGRESS_INTERVAL, default 5)",
+    )
+    parser.add_argument(
+        "--watch-buffer",
+        type=int,
+        default=int(os.environ.get("IMAGESTREAMS_WATCH_BUFFER", "1000")),
+        help="changes buffered per watcher before it is ended as too slow (env IMAGESTREAMS_WATCH_BUFFER, "
+        "default 1000)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the server pulls in the database drivers, which every other verb can do without.
     from imagestreams_server.api.server import ServerConfig, serve
+    from imagestreams_server.application.watching import WatchSettings
     from imagestreams_server.store.config import StoreConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
+        raise SystemExit("error: --watch-progress-interval and --watch-buffer must be positive")
     url = args.database_url
     if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
         raise SystemExit("error: --database-url must be a postgresql:// (or sqlite:///PATH) URL")
@@ -55,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
         registry_hostname=args.registry_hostname,
+        watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
