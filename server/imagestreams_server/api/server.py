@@ -14,21 +14,27 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import import_service_pb2 as import_api
+from imagestreams.v1 import import_service_pb2_grpc as import_grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
-from ..application.service import Service
+from ..application.importing import Importing
+from ..application.service import Service, new_uid
 from ..application.watching import Watching, WatchSettings
+from ..importer import RegistryClient
 from ..store.app import EventLog
 from ..store.config import StoreConfig
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
+from .import_servicer import ImportServicer
 from .servicer import ImageStreamServicer
 from .watch_servicer import WatchServicer
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = api.DESCRIPTOR.services_by_name["ImageStreamService"].full_name
 WATCH_SERVICE_NAME = watch_api.DESCRIPTOR.services_by_name["WatchService"].full_name
+IMPORT_SERVICE_NAME = import_api.DESCRIPTOR.services_by_name["ImportService"].full_name
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class ServerConfig:
     watch: WatchSettings = field(default_factory=WatchSettings)
     # Seconds between reads of the log when nothing woke the watch hub (a safety net for lost wake-ups).
     watch_poll_interval: float = 2.0
+    # At most this many tags of a repository are imported by one `all` import (-1: no limit).
+    import_max_tags: int = 50
 
 
 class RunningServer:
@@ -53,17 +61,20 @@ class RunningServer:
         event_log: EventLog,
         hub: WatchHub,
         health_servicer: health.aio.HealthServicer,
+        registry: RegistryClient,
     ) -> None:
         self.server = server
         self.port = port
         self.event_log = event_log
         self.hub = hub
         self.health = health_servicer
+        self.registry = registry
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
         await self.hub.stop()
+        self.registry.close()
         self.event_log.close()
 
 
@@ -81,17 +92,20 @@ async def start(config: ServerConfig) -> RunningServer:
     watch_grpc.add_WatchServiceServicer_to_server(
         WatchServicer(Watching(event_log, hub, executor, config.watch)), server
     )
+    registry = RegistryClient()
+    importing = Importing(event_log, service.queries, registry, service.context, new_uid, config.import_max_tags)
+    import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = (SERVICE_NAME, WATCH_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    services = (SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(services, server)
     port = server.add_insecure_port(config.listen)
     if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
     await server.start()
-    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME):
+    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, hub, health_servicer)
+    return RunningServer(server, port, event_log, hub, health_servicer, registry)
 
 
 def _listener_factory(

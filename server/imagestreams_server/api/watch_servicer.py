@@ -20,6 +20,7 @@ CHANGE_KINDS = {
     watch_api.CHANGE_KIND_STREAM_CREATED: ChangeKind.STREAM_CREATED,
     watch_api.CHANGE_KIND_STREAM_DELETED: ChangeKind.STREAM_DELETED,
     watch_api.CHANGE_KIND_SPEC_CHANGED: ChangeKind.SPEC_CHANGED,
+    watch_api.CHANGE_KIND_IMPORT_FAILED: ChangeKind.IMPORT_FAILED,
 }
 CHANGE_KINDS_PB = {v: k for k, v in CHANGE_KINDS.items()}
 MARKERS_PB = {MarkerKind.PROGRESS: watch_api.MARKER_PROGRESS, MarkerKind.SNAPSHOT_END: watch_api.MARKER_SNAPSHOT_END}
@@ -77,4 +78,6 @@ def _response(item: Change | Marker) -> watch_api.WatchResponse:
         message.previous.CopyFrom(convert.tag_event(item.previous))
     if item.spec is not None:
         message.spec.CopyFrom(convert.tag_reference(item.spec))
+    if item.condition is not None:
+        message.condition.CopyFrom(convert.condition(item.condition))
     return message

@@ -193,8 +193,13 @@ class Queries:
         spec = state.spec_tags.get(tag)
         if spec is None or spec.source is None or spec.reference or spec.source.kind is not SourceKind.DOCKER_IMAGE:
             return False
+        # Observed: the newest generation an import answered, with an image or with a failure.
         current = state.current(tag)
-        return current is None or spec.generation > current.generation
+        status = state.status_tags.get(tag)
+        observed = max(
+            [current.generation if current else 0, *(c.generation for c in (status.conditions if status else []))]
+        )
+        return spec.generation > observed
 
     # -- images ---------------------------------------------------------------------------------------------
 

@@ -8,16 +8,17 @@ A command that would change nothing records nothing.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .base import TextIdAggregate
 from .errors import InvalidField, NotFound
-from .history import HistoryChange, TagEvent, add_tag_event
+from .history import HistoryChange, TagCondition, TagEvent, add_tag_event
 from .names import StreamName, istag_name, parse_isimage_source, parse_istag_source
 from .reference import parse_pull_spec
 from .state import StreamState, TagStatus
-from .tags import SourceKind, TagSpec, source_changed
+from .tags import ImportMode, ReferencePolicy, Source, SourceKind, TagSpec, source_changed
 
 
 def stream_id(namespace: str, name: str) -> str:
@@ -122,6 +123,19 @@ class ImageStream(TextIdAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state.spec_tags.pop(self.tag, None)
             aggregate.state.status_tags.pop(self.tag, None)
+
+    class TagConditionsSet(Event):
+        """A tag's conditions were replaced (an import failed, or a later success cleared them)."""
+
+        TOPIC = "imagestreams:ImageStream.TagConditionsSet"
+        tag: str
+        conditions: list[dict[str, Any]]
+
+        def apply(self, aggregate: Any) -> None:
+            status = aggregate.state.status_tags.setdefault(self.tag, TagStatus())
+            status.conditions = [TagCondition.from_dict(c) for c in self.conditions]
+            if not status.items and not status.conditions:
+                del aggregate.state.status_tags[self.tag]
 
     def __init__(self) -> None:
         self.deleted = False
@@ -291,6 +305,96 @@ class ImageStream(TextIdAggregate):
             self._record_image(spec.name, resolved, now=now, actor=actor, cause=cause)
         return True
 
+    def record_import(
+        self,
+        tag: str,
+        *,
+        source: str,
+        docker_image_reference: str,
+        image: str,
+        policy: ImportPolicy,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+    ) -> bool:
+        """Records a successful import of `source` (a registry pull spec) at `tag`, as OpenShift does.
+
+        The tag counts as changed when it has no image yet, no spec, a different pull spec or image, or a
+        spec generation newer than its image's. Then its spec is (re)set to the registry source at the next
+        stream generation and the image is recorded with that generation (aliases follow). Otherwise only a
+        different import policy or stale failure conditions are recorded. Returns whether anything changed.
+        """
+        spec = self.state.spec_tags.get(tag)
+        current = self.state.current(tag)
+        next_generation = self.generation + 1
+        changed = (
+            current is None
+            or spec is None
+            or current.docker_image_reference != docker_image_reference
+            or current.image != image
+            or spec.generation > current.generation
+        )
+        wanted = _imported_spec(tag, spec, source, policy)
+        context = {"now": now, "actor": actor, "cause": cause}
+        if changed:
+            self._set_spec(wanted.with_generation(next_generation), next_generation, **context)
+            self._record_image(tag, TagEvent(now, docker_image_reference, image, next_generation), **context)
+            return True
+        assert spec is not None
+        recorded = False
+        if wanted.with_generation(spec.generation) != spec:
+            self._set_spec(wanted.with_generation(spec.generation), next_generation, **context)
+            recorded = True
+        status = self.state.status_tags.get(tag)
+        if status and status.conditions:
+            self.trigger_event(self.TagConditionsSet, timestamp=now, tag=tag, conditions=[], actor=actor, cause=cause)
+            recorded = True
+        return recorded
+
+    def record_import_failure(
+        self,
+        tag: str,
+        *,
+        source: str,
+        reason: str,
+        message: str,
+        policy: ImportPolicy,
+        now: datetime,
+        actor: str,
+        cause: str = "",
+    ) -> bool:
+        """Records that importing `source` at `tag` failed: an `ImportSuccess=False` condition replaces the
+        tag's conditions, and the tag's spec generation moves to the next stream generation (so `describe`
+        shows the failure as the latest word on it). The history is kept. The same failure again changes
+        nothing."""
+        status = self.state.status_tags.get(tag)
+        conditions = status.conditions if status else []
+        if any(
+            (c.type, c.status, c.reason, c.message) == ("ImportSuccess", "False", reason, message) for c in conditions
+        ):
+            return False
+        next_generation = self.generation + 1
+        spec = self.state.spec_tags.get(tag)
+        wanted = spec if spec is not None else _imported_spec(tag, None, source, policy)
+        context = {"now": now, "actor": actor, "cause": cause}
+        self._set_spec(wanted.with_generation(next_generation), next_generation, **context)
+        condition = TagCondition("ImportSuccess", "False", now, reason, message, next_generation)
+        self.trigger_event(
+            self.TagConditionsSet, timestamp=now, tag=tag, conditions=[condition.to_dict()], actor=actor, cause=cause
+        )
+        return True
+
+    def _set_spec(self, spec: TagSpec, stream_generation: int, *, now: datetime, actor: str, cause: str) -> None:
+        self.trigger_event(
+            self.TagSpecSet,
+            timestamp=now,
+            tag=spec.name,
+            spec=spec.to_dict(),
+            generation=stream_generation,
+            actor=actor,
+            cause=cause,
+        )
+
     def map_image(
         self, tag: str, *, docker_image_reference: str, image: str, now: datetime, actor: str, cause: str = ""
     ) -> bool:
@@ -368,6 +472,31 @@ class ImageStream(TextIdAggregate):
             cause=cause,
         )
         return True
+
+
+@dataclass(frozen=True)
+class ImportPolicy:
+    """How an import asks a tag to be kept: its import flags and, for a new tag, its reference policy."""
+
+    insecure: bool = False
+    scheduled: bool = False
+    import_mode: ImportMode = ImportMode.LEGACY
+    reference_policy: ReferencePolicy = ReferencePolicy.SOURCE
+
+
+def _imported_spec(tag: str, spec: TagSpec | None, source: str, policy: ImportPolicy) -> TagSpec:
+    """The spec an import leaves: the registry source and the request's import flags; an existing tag keeps
+    its annotations and reference policy."""
+    return TagSpec(
+        name=tag,
+        source=Source(SourceKind.DOCKER_IMAGE, source),
+        annotations=dict(spec.annotations) if spec else {},
+        generation=spec.generation if spec else 0,
+        insecure=policy.insecure,
+        scheduled=policy.scheduled,
+        import_mode=policy.import_mode,
+        reference_policy=spec.reference_policy if spec else policy.reference_policy,
+    )
 
 
 def validate_repository(repository: str, field_name: str = "docker_image_repository") -> None:

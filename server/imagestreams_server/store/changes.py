@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..domain.history import TagEvent
+from ..domain.history import TagCondition, TagEvent
 from ..domain.imagestream import ImageStream
 from ..domain.tags import TagSpec
 
@@ -18,6 +18,7 @@ class ChangeKind(enum.Enum):
     STREAM_CREATED = "stream_created"
     STREAM_DELETED = "stream_deleted"
     SPEC_CHANGED = "spec_changed"
+    IMPORT_FAILED = "import_failed"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Change:
     current: TagEvent | None = None
     previous: TagEvent | None = None
     spec: TagSpec | None = None
+    condition: TagCondition | None = None
     # Part of a snapshot: describes state, not a move.
     synthetic: bool = False
 
@@ -61,6 +63,15 @@ def change_of(position: int, event: Any) -> Change | None:
         )
     if isinstance(event, ImageStream.TagSpecSet):
         return Change(kind=ChangeKind.SPEC_CHANGED, tag=event.tag, spec=TagSpec.from_dict(event.spec), **common)
+    if isinstance(event, ImageStream.TagConditionsSet):
+        if not event.conditions:
+            return None  # cleared by a later success, which is its own change
+        return Change(
+            kind=ChangeKind.IMPORT_FAILED,
+            tag=event.tag,
+            condition=TagCondition.from_dict(event.conditions[0]),
+            **common,
+        )
     if isinstance(event, ImageStream.TagDeleted):
         return Change(kind=ChangeKind.TAG_DELETED, tag=event.tag, **common)
     if isinstance(event, ImageStream.Created | ImageStream.Recreated):

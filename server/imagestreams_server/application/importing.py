@@ -1,0 +1,231 @@
+"""Importing from registries (`oc import-image`): ask the registry first, then record the answers in one save.
+
+No database transaction is open while the registry is asked. A dry run asks and reports; a confirmed import
+records each tag's image (or its failure, as an `ImportSuccess=False` condition that keeps the tag's history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..domain.errors import FailedPrecondition, InvalidField, NotFound
+from ..domain.imagestream import ImageStream, ImportPolicy
+from ..domain.names import StreamName, validate_tag
+from ..domain.reference import parse_pull_spec
+from ..domain.state import StreamState
+from ..domain.tags import ImportMode, ReferencePolicy, SourceKind, prioritize_tags
+from ..importer import ImportedImage, ImportFailure, RegistryClient, Unchanged
+from ..store.app import EventLog
+from . import unit_of_work
+from .queries import Queries
+from .unit_of_work import Context, UnitOfWork
+from .views import StreamView
+
+INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
+PREFER_ARCH = "importer.image.openshift.io/prefer-arch"
+PREFER_OS = "importer.image.openshift.io/prefer-os"
+
+
+@dataclass(frozen=True)
+class ImportInput:
+    namespace: str
+    name: str
+    tag: str = ""
+    source: str = ""
+    all: bool = False
+    confirm: bool = False
+    insecure: bool = False
+    scheduled: bool = False
+    reference_policy: ReferencePolicy = ReferencePolicy.SOURCE
+    import_mode: ImportMode = ImportMode.LEGACY
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    tag: str
+    source: str
+    image: ImportedImage | None = None
+    failure: ImportFailure | None = None
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    stream: StreamState | None
+    stream_position: int
+    outcomes: list[TagOutcome]
+    additional_tags: list[str] = field(default_factory=list)
+    dry_run: bool = True
+    position: int = 0
+
+
+class Importing:
+    def __init__(
+        self,
+        log: EventLog,
+        queries: Queries,
+        registry: RegistryClient,
+        context: Callable[[], Context],
+        new_uid: Callable[[], str],
+        max_tags: int = 50,
+    ) -> None:
+        self.log = log
+        self.queries = queries
+        self.registry = registry
+        self.context = context
+        self.new_uid = new_uid
+        self.max_tags = max_tags
+
+    def import_image(self, data: ImportInput) -> ImportResult:
+        name = StreamName(data.namespace, data.name)
+        name.validate()
+        existing = self._current(name)
+        targets, additional, insecure = self._targets(data, existing)
+        policy = ImportPolicy(
+            insecure=insecure,
+            scheduled=data.scheduled,
+            import_mode=data.import_mode,
+            reference_policy=data.reference_policy,
+        )
+        outcomes = [self._ask(tag, source, existing, policy) for tag, source in targets]
+        if not data.confirm:
+            return ImportResult(
+                existing.state if existing else None,
+                existing.position if existing else 0,
+                outcomes,
+                additional,
+                dry_run=True,
+                position=self.log.max_position(),
+            )
+
+        def command(unit: UnitOfWork) -> list[TagOutcome]:
+            stream = unit.stream_for_write(name)
+            context = unit.context
+            if data.all and data.source and stream.state.docker_image_repository != data.source:
+                # The stream now follows the repository it was bulk-imported from.
+                stream.update_spec(
+                    annotations=stream.state.annotations,
+                    docker_image_repository=data.source,
+                    lookup_local=stream.state.lookup_local,
+                    now=context.now,
+                    actor=context.actor,
+                    cause=context.cause,
+                )
+            return [self._record(unit, stream, outcome, policy) for outcome in outcomes]
+
+        recorded, position = unit_of_work.run(self.log, self.context, self.new_uid, command)
+        after = self.queries.stream(data.namespace, data.name)
+        return ImportResult(after.state, after.position, recorded, additional, dry_run=False, position=position)
+
+    def _current(self, name: StreamName) -> StreamView | None:
+        try:
+            return self.queries.stream(name.namespace, name.name)
+        except NotFound:
+            return None
+
+    def _targets(self, data: ImportInput, existing: StreamView | None) -> tuple[list[tuple[str, str]], list[str], bool]:
+        """The (tag, registry pull spec) pairs to import, tags left over, and whether insecure is allowed."""
+        state: StreamState | None = existing.state if existing else None
+        insecure = data.insecure or bool(state and state.annotations.get(INSECURE_ANNOTATION) == "true")
+        if data.all:
+            if data.tag:
+                raise InvalidField("tag", f'cannot specify a tag "{data.tag}" as well as all')
+            repository = data.source or (state.docker_image_repository if state else "")
+            if not repository:
+                raise InvalidField(
+                    "from", "the image stream has no docker image repository to import; give a repository in from"
+                )
+            ref = parse_pull_spec(repository, "from")
+            if ref.tag or ref.id:
+                raise InvalidField("from", f'"{repository}": to import all tags, give a repository, not a tag or ID')
+            try:
+                tags = prioritize_tags(self.registry.list_tags(repository, insecure=insecure))
+            except ImportFailure as failure:
+                raise _repository_failure(repository, failure) from None
+            chosen = tags[: self.max_tags] if self.max_tags >= 0 else tags
+            return [(t, f"{repository}:{t}") for t in chosen], tags[len(chosen) :], insecure
+
+        tag = data.tag or "latest"
+        validate_tag(tag)
+        spec = state.spec_tags.get(tag) if state else None
+        if spec is not None and spec.source is not None and spec.source.kind is not SourceKind.DOCKER_IMAGE:
+            raise FailedPrecondition(
+                "TAG_NOT_IMPORTABLE",
+                f'tag "{tag}" points to existing {spec.source.kind.value} "{spec.source.name}", '
+                "it cannot be re-imported",
+                field="tag",
+            )
+        if spec is not None and spec.insecure:
+            insecure = True
+        source = data.source
+        if not source and spec is not None and spec.source is not None:
+            source = spec.source.name
+        if not source and tag == "latest" and state and state.docker_image_repository:
+            source = f"{state.docker_image_repository}:latest"
+        if not source:
+            raise InvalidField(
+                "from",
+                f'the tag "{tag}" does not exist on the image stream - give the image to import in from, '
+                "or use Tag to create the tag",
+            )
+        exact = parse_pull_spec(source, "from").exact()
+        return [(tag, exact)], [], insecure
+
+    def _ask(self, tag: str, source: str, existing: StreamView | None, policy: ImportPolicy) -> TagOutcome:
+        spec = existing.state.spec_tags.get(tag) if existing else None
+        annotations = spec.annotations if spec else {}
+        try:
+            result = self.registry.import_image(
+                source,
+                import_mode=policy.import_mode.value,
+                prefer_arch=annotations.get(PREFER_ARCH, ""),
+                prefer_os=annotations.get(PREFER_OS, ""),
+                insecure=policy.insecure,
+            )
+        except ImportFailure as failure:
+            return TagOutcome(tag, source, failure=failure)
+        assert not isinstance(result, Unchanged), "no last digest was given"
+        current = existing.state.current(tag) if existing else None
+        changed = current is None or current.image != result.digest
+        return TagOutcome(tag, source, image=result, changed=changed)
+
+    def _record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
+        context = unit.context
+        if outcome.failure is not None:
+            stream.record_import_failure(
+                outcome.tag,
+                source=outcome.source,
+                reason=outcome.failure.reason,
+                message=outcome.failure.message,
+                policy=policy,
+                now=context.now,
+                actor=context.actor,
+                cause=context.cause,
+            )
+            return TagOutcome(outcome.tag, outcome.source, failure=outcome.failure)
+        image = outcome.image
+        assert image is not None
+        for child in image.children:
+            unit.ensure_image(child.digest, child.docker_image_reference, child.metadata)
+        unit.ensure_image(image.digest, image.docker_image_reference, image.metadata)
+        current = stream.state.current(outcome.tag)
+        stream.record_import(
+            outcome.tag,
+            source=outcome.source,
+            docker_image_reference=image.docker_image_reference,
+            image=image.digest,
+            policy=policy,
+            now=context.now,
+            actor=context.actor,
+            cause=context.cause,
+        )
+        moved = stream.state.current(outcome.tag) != current
+        return TagOutcome(outcome.tag, outcome.source, image=image, changed=moved)
+
+
+def _repository_failure(repository: str, failure: ImportFailure) -> Exception:
+    """A repository that cannot be listed fails the whole request (there is no tag to record it on)."""
+    if failure.reason == "NotFound":
+        return NotFound("dockerimage", repository, failure.message)
+    return FailedPrecondition(failure.reason.upper(), failure.message, field="from")
