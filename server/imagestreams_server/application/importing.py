@@ -15,7 +15,7 @@ from ..domain.names import StreamName, validate_tag
 from ..domain.reference import parse_pull_spec
 from ..domain.state import StreamState
 from ..domain.tags import ImportMode, ReferencePolicy, SourceKind, prioritize_tags
-from ..importer import ImportedImage, ImportFailure, RegistryClient, Unchanged
+from ..importer import CredentialSource, ImportedImage, ImportFailure, RegistryClient, Unchanged
 from ..store.app import EventLog
 from . import unit_of_work
 from .queries import Queries
@@ -69,6 +69,7 @@ class Importing:
         context: Callable[[], Context],
         new_uid: Callable[[], str],
         max_tags: int = 50,
+        credentials: Callable[[str], CredentialSource | None] | None = None,
     ) -> None:
         self.log = log
         self.queries = queries
@@ -76,19 +77,22 @@ class Importing:
         self.context = context
         self.new_uid = new_uid
         self.max_tags = max_tags
+        # The registry credentials a namespace's imports may use (its pull secrets), by namespace.
+        self.credentials = credentials or (lambda namespace: None)
 
     def import_image(self, data: ImportInput) -> ImportResult:
         name = StreamName(data.namespace, data.name)
         name.validate()
         existing = self._current(name)
-        targets, additional, insecure = self._targets(data, existing)
+        credentials = self.credentials(data.namespace)
+        targets, additional, insecure = self._targets(data, existing, credentials)
         policy = ImportPolicy(
             insecure=insecure,
             scheduled=data.scheduled,
             import_mode=data.import_mode,
             reference_policy=data.reference_policy,
         )
-        outcomes = [self._ask(tag, source, existing, policy) for tag, source in targets]
+        outcomes = [self._ask(tag, source, existing, policy, credentials) for tag, source in targets]
         if not data.confirm:
             return ImportResult(
                 existing.state if existing else None,
@@ -124,7 +128,9 @@ class Importing:
         except NotFound:
             return None
 
-    def _targets(self, data: ImportInput, existing: StreamView | None) -> tuple[list[tuple[str, str]], list[str], bool]:
+    def _targets(
+        self, data: ImportInput, existing: StreamView | None, credentials: CredentialSource | None
+    ) -> tuple[list[tuple[str, str]], list[str], bool]:
         """The (tag, registry pull spec) pairs to import, tags left over, and whether insecure is allowed."""
         state: StreamState | None = existing.state if existing else None
         insecure = data.insecure or bool(state and state.annotations.get(INSECURE_ANNOTATION) == "true")
@@ -140,7 +146,7 @@ class Importing:
             if ref.tag or ref.id:
                 raise InvalidField("from", f'"{repository}": to import all tags, give a repository, not a tag or ID')
             try:
-                tags = prioritize_tags(self.registry.list_tags(repository, insecure=insecure))
+                tags = prioritize_tags(self.registry.list_tags(repository, insecure=insecure, credentials=credentials))
             except ImportFailure as failure:
                 raise _repository_failure(repository, failure) from None
             chosen = tags[: self.max_tags] if self.max_tags >= 0 else tags
@@ -172,7 +178,14 @@ class Importing:
         exact = parse_pull_spec(source, "from").exact()
         return [(tag, exact)], [], insecure
 
-    def _ask(self, tag: str, source: str, existing: StreamView | None, policy: ImportPolicy) -> TagOutcome:
+    def _ask(
+        self,
+        tag: str,
+        source: str,
+        existing: StreamView | None,
+        policy: ImportPolicy,
+        credentials: CredentialSource | None,
+    ) -> TagOutcome:
         spec = existing.state.spec_tags.get(tag) if existing else None
         annotations = spec.annotations if spec else {}
         try:
@@ -182,6 +195,7 @@ class Importing:
                 prefer_arch=annotations.get(PREFER_ARCH, ""),
                 prefer_os=annotations.get(PREFER_OS, ""),
                 insecure=policy.insecure,
+                credentials=credentials,
             )
         except ImportFailure as failure:
             return TagOutcome(tag, source, failure=failure)
