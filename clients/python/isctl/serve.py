@@ -53,6 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="changes buffered per watcher before it is ended as too slow (env IMAGESTREAMS_WATCH_BUFFER, "
         "default 1000)",
     )
+    parser.add_argument(
+        "--import-interval",
+        type=float,
+        default=float(os.environ.get("IMAGESTREAMS_IMPORT_INTERVAL", "900")),
+        help="seconds between checks of each tag with a scheduled import policy; 0 turns scheduled import off "
+        "(env IMAGESTREAMS_IMPORT_INTERVAL, default 900)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -63,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from imagestreams_server.store.config import StoreConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.import_interval < 0:
+        raise SystemExit("error: --import-interval must not be negative")
     if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
         raise SystemExit("error: --watch-progress-interval and --watch-buffer must be positive")
     url = args.database_url
@@ -73,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
         registry_hostname=args.registry_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
+        import_interval=args.import_interval,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))

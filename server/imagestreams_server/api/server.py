@@ -8,6 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -20,6 +21,7 @@ from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
 from ..application.importing import Importing
+from ..application.scheduling import ScheduledImports
 from ..application.service import Service, new_uid
 from ..application.watching import Watching, WatchSettings
 from ..importer import RegistryClient
@@ -49,6 +51,8 @@ class ServerConfig:
     watch_poll_interval: float = 2.0
     # At most this many tags of a repository are imported by one `all` import (-1: no limit).
     import_max_tags: int = 50
+    # Seconds between checks of each tag with a scheduled import policy (0 turns scheduled import off).
+    import_interval: float = 900.0
 
 
 class RunningServer:
@@ -62,6 +66,7 @@ class RunningServer:
         hub: WatchHub,
         health_servicer: health.aio.HealthServicer,
         registry: RegistryClient,
+        scheduler: asyncio.Task[None] | None,
     ) -> None:
         self.server = server
         self.port = port
@@ -69,10 +74,14 @@ class RunningServer:
         self.hub = hub
         self.health = health_servicer
         self.registry = registry
+        self.scheduler = scheduler
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.scheduler is not None:
+            self.scheduler.cancel()
+            await asyncio.gather(self.scheduler, return_exceptions=True)
         await self.hub.stop()
         self.registry.close()
         self.event_log.close()
@@ -95,6 +104,7 @@ async def start(config: ServerConfig) -> RunningServer:
     registry = RegistryClient()
     importing = Importing(event_log, service.queries, registry, service.context, new_uid, config.import_max_tags)
     import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
+    scheduler = _start_scheduler(config, event_log, importing, registry, service, executor)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = (SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
@@ -105,7 +115,44 @@ async def start(config: ServerConfig) -> RunningServer:
     await server.start()
     for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, hub, health_servicer, registry)
+    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler)
+
+
+def _start_scheduler(
+    config: ServerConfig,
+    event_log: EventLog,
+    importing: Importing,
+    registry: RegistryClient,
+    service: Service,
+    executor: ThreadPoolExecutor,
+) -> asyncio.Task[None] | None:
+    """Checks scheduled tags in the background: a tick every quarter interval (at most 30 s)."""
+    if config.import_interval <= 0:
+        return None
+    scheduler = ScheduledImports(
+        event_log, importing, registry, service.clock, timedelta(seconds=config.import_interval)
+    )
+    tick = min(config.import_interval / 4, 30.0)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(tick)
+            try:
+                summary = await loop.run_in_executor(executor, scheduler.run_once)
+            except Exception:
+                log.exception("scheduled import failed; trying again next tick")
+                continue
+            if summary.moved or summary.failed:
+                log.info(
+                    "scheduled import: %d checked, %d unchanged, %d moved, %d failed",
+                    summary.checked,
+                    summary.unchanged,
+                    summary.moved,
+                    summary.failed,
+                )
+
+    return asyncio.create_task(run(), name="scheduled-import")
 
 
 def _listener_factory(

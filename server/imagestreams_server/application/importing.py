@@ -116,7 +116,7 @@ class Importing:
                     actor=context.actor,
                     cause=context.cause,
                 )
-            return [self._record(unit, stream, outcome, policy) for outcome in outcomes]
+            return [self.record(unit, stream, outcome, policy) for outcome in outcomes]
 
         recorded, position = unit_of_work.run(self.log, self.context, self.new_uid, command)
         after = self.queries.stream(data.namespace, data.name)
@@ -204,7 +204,9 @@ class Importing:
         changed = current is None or current.image != result.digest
         return TagOutcome(tag, source, image=result, changed=changed)
 
-    def _record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
+    def record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
+        """Records one tag's outcome on a loaded stream (its image, or its failure); `changed` says whether the
+        tag moved."""
         context = unit.context
         if outcome.failure is not None:
             stream.record_import_failure(

@@ -70,6 +70,8 @@ class RegistryClient:
     `credentials` (a mapping or a function from registry host to `(username, password)`) applies to every
     call that does not pass its own. `insecure` on a call allows plain HTTP (after HTTPS fails) and skips TLS
     verification; whether a registry is insecure (OpenShift's precedence rules) is the caller's decision.
+
+    `requests` counts every request sent, by host, method and kind, for benchmarks and tests.
     """
 
     def __init__(
@@ -171,7 +173,8 @@ class RegistryClient:
         With `last_digest` (the `source_digest` of the last import), a HEAD comes first and an unchanged tag
         returns `Unchanged` without any GET. Legacy mode imports one platform of a manifest list
         (`prefer_arch`/`prefer_os`, else linux/amd64, else the first runnable entry); PreserveOriginal returns
-        the list with every child. Raises an `ImportFailure` subclass on failure.
+        the list with every child. Raises an `ImportFailure` subclass on failure (ValueError for an unknown
+        `import_mode`, which is a programming error, not a registry's).
         """
         target = resolve(reference)
         mode = ImportMode(import_mode or ImportMode.LEGACY)

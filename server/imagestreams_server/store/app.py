@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Recording
 
@@ -29,6 +31,7 @@ class EventLog(Application[str]):
         env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
         # Called with no arguments after every commit of this process.
         self.on_commit: list[Callable[[], None]] = []
+        self._exclusive = threading.Lock()
         super().__init__(env=env)
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
@@ -50,6 +53,34 @@ class EventLog(Application[str]):
             if consistent and not sql.is_sqlite:
                 sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield sql
+
+    @contextmanager
+    def write(self) -> Iterator[Sql]:
+        """A write transaction on tables beside the log that are not derived from it (importer state)."""
+        with transaction(self.recorder, commit=True) as sql:
+            yield sql
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this process may do `name`'s work now, held for the block: on PostgreSQL a session advisory
+        lock, so one replica at a time does it; in process, one thread at a time."""
+        if not self._exclusive.acquire(blocking=False):
+            yield False
+            return
+        try:
+            if not self.config.is_postgres:
+                yield True
+                return
+            with psycopg.connect(self.config.database_url, autocommit=True, connect_timeout=10) as conn:
+                row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,)).fetchone()
+                acquired = bool(row and row[0])
+                try:
+                    yield acquired
+                finally:
+                    if acquired:
+                        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+        finally:
+            self._exclusive.release()
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -1,0 +1,176 @@
+"""Scheduled import: tags with a scheduled import policy are checked again on one global interval.
+
+A check is one HEAD when the upstream digest is the one last seen (remembered in `is_import_state`, beside the
+log), and then nothing is appended. A new digest is imported and recorded like any import (aliases follow);
+a failure sets the tag's ImportSuccess=False condition and keeps its history. Checks are spread: a tag is
+due `interval` after its own last check, at most `batch` tags are checked per tick, and the oldest checks go
+first, so a restart neither re-scans everything at once nor checks anything early. With several replicas on
+one PostgreSQL database, one at a time runs the checks (an advisory lock).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..domain.imagestream import ImageStream, ImportPolicy
+from ..domain.names import StreamName
+from ..domain.reference import parse_pull_spec
+from ..domain.state import StreamState
+from ..domain.tags import SourceKind, TagSpec
+from ..importer import ImportedImage, ImportFailure, RegistryClient, Unchanged
+from ..store import import_state, readmodel
+from ..store.app import EventLog
+from ..store.import_state import ImportState
+from . import unit_of_work
+from .importing import PREFER_ARCH, PREFER_OS, Importing, TagOutcome
+from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckSummary:
+    checked: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    failed: int = 0
+    skipped_by_lock: bool = False
+    moved_tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Due:
+    state: StreamState
+    spec: TagSpec
+    last: ImportState | None
+
+
+class ScheduledImports:
+    def __init__(
+        self,
+        event_log: EventLog,
+        importing: Importing,
+        registry: RegistryClient,
+        clock: Callable[[], datetime],
+        interval: timedelta,
+        batch: int = 100,
+    ) -> None:
+        self.event_log = event_log
+        self.importing = importing
+        self.registry = registry
+        self.clock = clock
+        self.interval = interval
+        self.batch = batch
+        with event_log.write() as sql:
+            import_state.create_table(sql)
+
+    def run_once(self) -> CheckSummary:
+        """One tick: check the tags that are due. Blocking; call it from a worker thread."""
+        summary = CheckSummary()
+        with self.event_log.exclusive("scheduled-import") as acquired:
+            if not acquired:
+                summary.skipped_by_lock = True
+                return summary
+            for stream_name, due in self._due().items():
+                self._check_stream(stream_name, due, summary)
+        return summary
+
+    def _due(self) -> dict[StreamName, list[_Due]]:
+        now = self.clock()
+        with self.event_log.read() as sql:
+            states = import_state.load(sql)
+            streams = readmodel.list_streams(sql, "", None, 1 << 31)
+        due: list[_Due] = []
+        for stored in streams:
+            state = stored.state
+            for spec in state.spec_tags.values():
+                if not _scheduled(spec) or _pinned_and_imported(state, spec):
+                    continue
+                last = states.get((state.namespace, state.name, spec.name))
+                assert spec.source is not None
+                if last and last.source == spec.source.name and now - last.checked_at < self.interval:
+                    continue
+                due.append(_Due(state, spec, last))
+        # The longest unchecked first; never-checked tags before all of them.
+        due.sort(key=lambda d: d.last.checked_at if d.last else datetime.min.replace(tzinfo=now.tzinfo))
+        grouped: dict[StreamName, list[_Due]] = {}
+        for item in due[: self.batch]:
+            grouped.setdefault(item.state.stream_name, []).append(item)
+        return grouped
+
+    def _check_stream(self, name: StreamName, due: list[_Due], summary: CheckSummary) -> None:
+        now = self.clock()
+        credentials = self.importing.credentials(name.namespace)
+        outcomes: list[tuple[TagOutcome, ImportPolicy]] = []
+        seen: list[ImportState] = []
+        for item in due:
+            spec, source = item.spec, item.spec.source.name if item.spec.source else ""
+            last_digest = item.last.source_digest if item.last and item.last.source == source else None
+            summary.checked += 1
+            policy = ImportPolicy(spec.insecure, spec.scheduled, spec.import_mode, spec.reference_policy)
+            try:
+                result = self.registry.import_image(
+                    source,
+                    import_mode=spec.import_mode.value,
+                    prefer_arch=spec.annotations.get(PREFER_ARCH, ""),
+                    prefer_os=spec.annotations.get(PREFER_OS, ""),
+                    insecure=spec.insecure,
+                    last_digest=last_digest,
+                    credentials=credentials,
+                )
+            except ImportFailure as failure:
+                summary.failed += 1
+                outcomes.append((TagOutcome(spec.name, source, failure=failure), policy))
+                seen.append(ImportState(name.namespace, name.name, spec.name, source, last_digest or "", now))
+                continue
+            if isinstance(result, Unchanged):
+                summary.unchanged += 1
+                seen.append(ImportState(name.namespace, name.name, spec.name, source, result.digest, now))
+                continue
+            assert isinstance(result, ImportedImage)
+            outcomes.append((TagOutcome(spec.name, source, image=result), policy))
+            digest = result.source_digest or result.digest
+            seen.append(ImportState(name.namespace, name.name, spec.name, source, digest, now))
+        if outcomes:
+            moved = self._record(name, outcomes)
+            summary.moved += len(moved)
+            summary.moved_tags.extend(f"{name}:{t}" for t in moved)
+        # Remembered only after the stream's save: a crash in between costs a repeated check, not a lost one.
+        with self.event_log.write() as sql:
+            for state in seen:
+                import_state.save(sql, state)
+
+    def _record(self, name: StreamName, outcomes: list[tuple[TagOutcome, ImportPolicy]]) -> list[str]:
+        def command(unit: UnitOfWork) -> list[str]:
+            stream = unit.stream_or_none(name)
+            if stream is None or stream.deleted:
+                return []  # deleted while the registry was asked: nothing to record
+            return [
+                outcome.tag
+                for outcome, policy in outcomes
+                if _still_wanted(stream, outcome) and self.importing.record(unit, stream, outcome, policy).changed
+            ]
+
+        moved, _ = unit_of_work.run(self.event_log, self.importing.context, self.importing.new_uid, command)
+        return moved
+
+
+def _scheduled(spec: TagSpec) -> bool:
+    return bool(spec.scheduled and not spec.reference and spec.source and spec.source.kind is SourceKind.DOCKER_IMAGE)
+
+
+def _pinned_and_imported(state: StreamState, spec: TagSpec) -> bool:
+    """A source pinned by digest names the same bytes forever: once imported at its generation, done."""
+    assert spec.source is not None
+    pinned = parse_pull_spec(spec.source.name, "source").id
+    current = state.current(spec.name)
+    return bool(pinned) and current is not None and current.image == pinned and current.generation >= spec.generation
+
+
+def _still_wanted(stream: ImageStream, outcome: TagOutcome) -> bool:
+    """The tag may have been re-pointed or unscheduled while the registry was asked."""
+    spec = stream.state.spec_tags.get(outcome.tag)
+    return spec is not None and _scheduled(spec) and spec.source is not None and spec.source.name == outcome.source

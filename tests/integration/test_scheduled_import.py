@@ -1,0 +1,140 @@
+"""Scheduled import against a real registry: HEAD-only re-checks, moves, failures, restarts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from imagestreams.v1 import watch_service_pb2 as watch_api
+from imagestreams_server.application.importing import Importing, ImportInput
+from imagestreams_server.application.scheduling import ScheduledImports
+from imagestreams_server.application.service import Service, new_uid
+from imagestreams_server.importer import RegistryClient
+from imagestreams_server.store.app import EventLog
+
+from tests.support import registry as registry_support
+from tests.support.builders import docker, get_istag, tag
+from tests.support.registry import RunningRegistry, build_image
+from tests.support.server import running_server, sqlite_store
+from tests.support.watch import Watcher
+
+plain_registry = registry_support.plain_registry
+INTERVAL = timedelta(minutes=15)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Setup:
+    def __init__(self, log: EventLog, clock: Clock) -> None:
+        self.log = log
+        self.clock = clock
+        self.service = Service(log, clock=clock)
+        self.registry = RegistryClient()
+        self.importing = Importing(log, self.service.queries, self.registry, self.service.context, new_uid)
+
+    def scheduler(self) -> ScheduledImports:
+        return ScheduledImports(self.log, self.importing, self.registry, self.clock, INTERVAL)
+
+    def manifest_requests(self, method: str) -> int:
+        return self.registry.requests.count(method=method, kind="manifest")
+
+
+@pytest.fixture
+def setup(store_config) -> Iterator[Setup]:  # type: ignore[no-untyped-def]
+    log = EventLog(store_config)
+    result = Setup(log, Clock())
+    try:
+        yield result
+    finally:
+        result.registry.close()
+        log.close()
+
+
+def push_image(registry: RunningRegistry, repo: str, tag_name: str, text: str) -> str:
+    with registry.pusher() as pusher:
+        return pusher.image(repo, tag_name, build_image(layer_texts=[text])).digest
+
+
+def test_unchanged_upstream_costs_one_head_and_appends_nothing(setup: Setup, plain_registry: RunningRegistry) -> None:
+    repo = f"sched/{uuid.uuid4().hex[:8]}"
+    source = f"{plain_registry.host}/{repo}:1"
+    first = push_image(plain_registry, repo, "1", "one")
+    setup.importing.import_image(
+        ImportInput("team", "app", tag="1", source=source, confirm=True, insecure=True, scheduled=True)
+    )
+    scheduler = setup.scheduler()
+    summary = scheduler.run_once()  # the first check remembers what upstream has
+    assert (summary.checked, summary.moved) == (1, 0)
+    position = setup.log.max_position()
+
+    setup.clock.now += INTERVAL / 2
+    assert scheduler.run_once().checked == 0  # not due yet
+
+    setup.clock.now += INTERVAL
+    setup.registry.requests.reset()
+    summary = scheduler.run_once()
+    assert (summary.checked, summary.unchanged) == (1, 1)
+    assert setup.manifest_requests("HEAD") == 1 and setup.manifest_requests("GET") == 0
+    assert setup.log.max_position() == position  # nothing appended
+
+    # A restarted scheduler remembers: nothing is due before the interval, and then it is one HEAD again.
+    restarted = setup.scheduler()
+    assert restarted.run_once().checked == 0
+
+    second = push_image(plain_registry, repo, "1", "two")
+    setup.clock.now += INTERVAL * 2
+    summary = restarted.run_once()
+    assert (summary.checked, summary.moved) == (1, 1)
+    view = setup.service.queries.tag("team", "app", "1")
+    assert view.current is not None and view.current.image == second
+    assert [e.image for e in setup.service.queries.stream("team", "app").state.status_tags["1"].items] == [
+        second,
+        first,
+    ]
+
+
+def test_failures_set_a_condition_once_and_keep_history(setup: Setup, plain_registry: RunningRegistry) -> None:
+    repo = f"sched/{uuid.uuid4().hex[:8]}"
+    source = f"{plain_registry.host}/{repo}:gone"
+    setup.importing.import_image(
+        ImportInput("team", "app", tag="x", source=source, confirm=True, insecure=True, scheduled=True)
+    )
+    scheduler = setup.scheduler()
+    summary = scheduler.run_once()
+    assert summary.failed == 1
+    status = setup.service.queries.stream("team", "app").state.status_tags["x"]
+    assert [(c.reason, c.status) for c in status.conditions] == [("NotFound", "False")]
+    position = setup.log.max_position()
+    setup.clock.now += INTERVAL
+    assert scheduler.run_once().failed == 1
+    assert setup.log.max_position() == position  # the same failure again records nothing
+
+    push_image(plain_registry, repo, "gone", "back")
+    setup.clock.now += INTERVAL
+    assert scheduler.run_once().moved == 1
+    assert setup.service.queries.stream("team", "app").state.status_tags["x"].conditions == []
+
+
+def test_the_server_reimports_scheduled_tags_on_its_interval(tmp_path: Path, plain_registry: RunningRegistry) -> None:
+    repo = f"sched/{uuid.uuid4().hex[:8]}"
+    push_image(plain_registry, repo, "latest", "one")
+    with running_server(sqlite_store(tmp_path), import_interval=1) as server:
+        tag(server.stub, docker(f"{plain_registry.host}/{repo}:latest"), "app:latest", scheduled=True, insecure=True)
+        watcher = Watcher(server.channel, namespace="team", stream="app", kinds=[watch_api.CHANGE_KIND_TAG_UPDATED])
+        try:
+            (first,) = watcher.changes(1, timeout=15)  # the first scheduled check imports it
+            second = push_image(plain_registry, repo, "latest", "two")
+            (moved,) = watcher.changes(1, timeout=15)
+            assert moved.current.image == second and moved.previous.image == first.current.image
+        finally:
+            watcher.cancel()
+        assert get_istag(server.stub, "app:latest").image.name == second
