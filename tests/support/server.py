@@ -22,6 +22,8 @@ class TestServer:
     channel: grpc.Channel
     stub: api_grpc.ImageStreamServiceStub
     store: StoreConfig
+    # The registry notifications endpoint's port, when the server runs one.
+    notifications_port: int = 0
 
 
 @contextmanager
@@ -60,7 +62,8 @@ def running_server(store: StoreConfig, registry_hostname: str = "", **settings: 
     address = f"127.0.0.1:{server.port}"
     channel = grpc.insecure_channel(address)
     try:
-        yield TestServer(address, channel, api_grpc.ImageStreamServiceStub(channel), store)
+        notifications = server.notifications.port if server.notifications else 0
+        yield TestServer(address, channel, api_grpc.ImageStreamServiceStub(channel), store, notifications)
     finally:
         channel.close()
         loop.call_soon_threadsafe(box["stop"].set)  # type: ignore[attr-defined]

@@ -60,6 +60,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="seconds between checks of each tag with a scheduled import policy; 0 turns scheduled import off "
         "(env IMAGESTREAMS_IMPORT_INTERVAL, default 900)",
     )
+    parser.add_argument(
+        "--notifications-listen",
+        default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_LISTEN", ""),
+        help="HOST:PORT for registry push notifications (POST /registry/notifications); off when empty "
+        "(env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
+    )
+    parser.add_argument(
+        "--notifications-secret",
+        default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_SECRET", ""),
+        help="the secret registries send as 'Authorization: Bearer SECRET' (env IMAGESTREAMS_NOTIFICATIONS_SECRET)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -70,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     from imagestreams_server.store.config import StoreConfig
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.notifications_listen and not args.notifications_secret:
+        raise SystemExit("error: --notifications-listen needs --notifications-secret")
     if args.import_interval < 0:
         raise SystemExit("error: --import-interval must not be negative")
     if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
@@ -83,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         registry_hostname=args.registry_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
         import_interval=args.import_interval,
+        notifications_listen=args.notifications_listen,
+        notifications_secret=args.notifications_secret,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))

@@ -30,6 +30,7 @@ from ..store.config import StoreConfig
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
 from .import_servicer import ImportServicer
+from .registry_notifications import NotificationsEndpoint
 from .servicer import ImageStreamServicer
 from .watch_servicer import WatchServicer
 
@@ -53,6 +54,9 @@ class ServerConfig:
     import_max_tags: int = 50
     # Seconds between checks of each tag with a scheduled import policy (0 turns scheduled import off).
     import_interval: float = 900.0
+    # HOST:PORT of the registry notifications endpoint (empty: off), and the secret registries must send.
+    notifications_listen: str = ""
+    notifications_secret: str = ""
 
 
 class RunningServer:
@@ -67,6 +71,7 @@ class RunningServer:
         health_servicer: health.aio.HealthServicer,
         registry: RegistryClient,
         scheduler: asyncio.Task[None] | None,
+        notifications: NotificationsEndpoint | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -75,10 +80,13 @@ class RunningServer:
         self.health = health_servicer
         self.registry = registry
         self.scheduler = scheduler
+        self.notifications = notifications
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        if self.notifications is not None:
+            self.notifications.stop()
         if self.scheduler is not None:
             self.scheduler.cancel()
             await asyncio.gather(self.scheduler, return_exceptions=True)
@@ -105,6 +113,14 @@ async def start(config: ServerConfig) -> RunningServer:
     importing = Importing(event_log, service.queries, registry, service.context, new_uid, config.import_max_tags)
     import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
     scheduler = _start_scheduler(config, event_log, importing, registry, service, executor)
+    notifications = None
+    if config.notifications_listen:
+        if not config.notifications_secret:
+            raise ValueError("the registry notifications endpoint needs a secret")
+        notifications = NotificationsEndpoint(
+            config.notifications_listen, config.notifications_secret, service.commands
+        )
+        notifications.start()
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = (SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
@@ -115,7 +131,7 @@ async def start(config: ServerConfig) -> RunningServer:
     await server.start()
     for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler)
+    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler, notifications)
 
 
 def _start_scheduler(

@@ -85,8 +85,12 @@ class Commands:
         # The read model's position of a stream, for expected-position checks.
         self.position_of = position_of
 
-    def _run(self, command: Callable[[UnitOfWork], Any]) -> tuple[Any, int]:
-        return unit_of_work.run(self.log, self.context, self.new_uid, command)
+    def _run(self, command: Callable[[UnitOfWork], Any], **who: str) -> tuple[Any, int]:
+        """Runs a command; `who` (actor, cause) overrides the default context's."""
+        context = self.context
+        if who:
+            context = lambda: replace(self.context(), **who)  # noqa: E731 - a factory, called per attempt
+        return unit_of_work.run(self.log, context, self.new_uid, command)
 
     # -- streams --------------------------------------------------------------------------------------------
 
@@ -286,7 +290,7 @@ class Commands:
 
     # -- images ---------------------------------------------------------------------------------------------
 
-    def create_mapping(self, data: MappingInput) -> int:
+    def create_mapping(self, data: MappingInput, actor: str = "", cause: str = "") -> int:
         name = StreamName(data.namespace, data.stream)
         name.validate()
         validate_tag(data.tag)
@@ -305,7 +309,8 @@ class Commands:
                 cause=context.cause,
             )
 
-        return self._run(command)[1]
+        who = {k: v for k, v in (("actor", actor), ("cause", cause)) if v}
+        return self._run(command, **who)[1]
 
 
 def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec, prefix: str) -> ImageStream | None:

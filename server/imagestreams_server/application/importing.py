@@ -236,7 +236,11 @@ class Importing:
             actor=context.actor,
             cause=context.cause,
         )
-        moved = stream.state.current(outcome.tag) != current
+        after = stream.state.current(outcome.tag)
+        moved = after is not None and (
+            current is None
+            or (after.image, after.docker_image_reference) != (current.image, current.docker_image_reference)
+        )
         return TagOutcome(outcome.tag, outcome.source, image=image, changed=moved)
 
 
