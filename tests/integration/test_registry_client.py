@@ -295,6 +295,28 @@ def test_preserve_original_of_a_docker_list(plain_registry, catalogue, client):
     assert image.metadata["manifests"][1]["variant"] == "v8"
 
 
+def test_every_sample_kind_imports_with_the_digest_it_was_pushed_with(plain_registry, client):
+    with plain_registry.pusher() as push:
+        samples = support.push_samples(push, "samples/all")
+    spec = f"{plain_registry.host}/samples/all"
+
+    def digest_of(tag: str, **options: str) -> str:
+        result = client.import_image(f"{spec}:{tag}", insecure=True, **options)
+        assert isinstance(result, ImportedImage)
+        return result.digest
+
+    assert digest_of("single") == samples.single
+    assert digest_of("oci") == samples.oci
+    assert digest_of("multi") == samples.amd64
+    assert digest_of("multi", prefer_arch="arm64") == samples.arm64
+    assert digest_of("multi", import_mode="PreserveOriginal") == samples.multi
+    assert digest_of("index") == samples.oci_amd64
+    preserved = client.import_image(f"{spec}:index", insecure=True, import_mode="PreserveOriginal")
+    assert isinstance(preserved, ImportedImage)
+    assert [c.digest for c in preserved.children] == [samples.attestation, samples.oci_amd64]
+    assert preserved.digest == samples.index
+
+
 # -- HEAD first ----------------------------------------------------------------------------------------------
 
 

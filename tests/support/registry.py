@@ -5,9 +5,14 @@ and token auth (`token_registry`, with a small ES256 token server written here).
 synthetic images (Docker schema 2, OCI, manifest lists, OCI indexes with attestations) and push them
 with httpx, returning their digests.
 
-Import the fixtures into the test module that uses them:
+Make the fixtures visible to a test module by assignment (an import would trip ruff's F811 at every use):
 
-    from tests.support.registry import basic_registry, plain_registry, token_registry  # noqa: F401
+    from tests.support import registry as support
+    plain_registry = support.plain_registry
+
+    def test_something(plain_registry):
+        with plain_registry.pusher() as push:
+            samples = support.push_samples(push, "team/app")  # one image of each kind, with digests
 
 The binaries come from Debian packages (`docker-registry`, `apache2-utils` for `htpasswd`). When they are
 missing and we are root, they are installed once per session with apt-get; otherwise the fixture fails
@@ -313,6 +318,45 @@ class Pusher:
         """Pushes a list/index over manifests already pushed; returns (digest, body)."""
         body = list_body(entries, oci=oci)
         return self.manifest(repo, tag, body, OCI_INDEX if oci else DOCKER_LIST), body
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Digests of the images `push_samples` pushed, by tag."""
+
+    repository: str
+    single: str  # tag "single": Docker schema 2, linux/amd64
+    oci: str  # tag "oci": OCI image manifest, linux/amd64
+    amd64: str  # children of "multi" and "index" (untagged)
+    arm64: str
+    multi: str  # tag "multi": Docker manifest list (amd64, arm64)
+    oci_amd64: str
+    attestation: str
+    index: str  # tag "index": OCI index (attestation first, then amd64)
+
+
+def push_samples(pusher: Pusher, repository: str) -> Samples:
+    """Pushes one of each kind of image the importer reads to `repository` and returns their digests."""
+    single = pusher.image(repository, "single", build_image(layer_texts=[f"{repository} single\n"]))
+    oci = pusher.image(repository, "oci", build_image(oci=True, layer_texts=[f"{repository} oci\n"]))
+    amd64 = pusher.image(repository, None, build_image("amd64", layer_texts=[f"{repository} amd64\n"]))
+    arm64 = pusher.image(repository, None, build_image("arm64", variant="v8", layer_texts=[f"{repository} arm64\n"]))
+    multi, _ = pusher.image_list(repository, "multi", [amd64.entry(), arm64.entry()])
+    oci_amd64 = pusher.image(repository, None, build_image(oci=True, layer_texts=[f"{repository} index\n"]))
+    attestation, annotations = build_attestation(oci_amd64)
+    pusher.image(repository, None, attestation)
+    index, _ = pusher.image_list(repository, "index", [attestation.entry(annotations), oci_amd64.entry()], oci=True)
+    return Samples(
+        repository,
+        single.digest,
+        oci.digest,
+        amd64.digest,
+        arm64.digest,
+        multi,
+        oci_amd64.digest,
+        attestation.digest,
+        index,
+    )
 
 
 # -- the token server ---------------------------------------------------------------------------------------
