@@ -157,10 +157,13 @@ def test_describe_as_data(isctl: Isctl, client: Client) -> None:
 def test_get_image_streams_in_every_format(isctl: Isctl, client: Client) -> None:
     assert isctl.ok("create", "is", "formats") == "imagestream/formats created\n"
     assert isctl.ok("get", "is", "formats", "-o", "name") == "imagestream/formats\n"
-    assert json.loads(isctl.ok("get", "is", "formats", "-o", "json"))["name"] == "formats"
-    assert yaml.safe_load(isctl.ok("get", "is", "formats", "-o", "yaml"))["namespace"] == "default"
+    # json and yaml write OpenShift's ImageStream shape; proto-json and proto-yaml the gRPC message.
+    assert json.loads(isctl.ok("get", "is", "formats", "-o", "json"))["metadata"]["name"] == "formats"
+    assert yaml.safe_load(isctl.ok("get", "is", "formats", "-o", "yaml"))["metadata"]["namespace"] == "default"
     listed = json.loads(isctl.ok("get", "is", "-o", "json"))
-    assert "formats" in [s["name"] for s in listed["items"]]
+    assert listed["kind"] == "List" and "formats" in [s["metadata"]["name"] for s in listed["items"]]
+    assert json.loads(isctl.ok("get", "is", "formats", "-o", "proto-json"))["name"] == "formats"
+    assert yaml.safe_load(isctl.ok("get", "is", "formats", "-o", "proto-yaml"))["namespace"] == "default"
 
     push(client, "formats", "v1", A)
     header, row = isctl.ok("get", "is", "formats").splitlines()

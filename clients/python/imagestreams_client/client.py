@@ -11,6 +11,8 @@ from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import import_service_pb2 as import_api
+from imagestreams.v1 import import_service_pb2_grpc as import_grpc
 from imagestreams.v1 import resources_pb2 as pb
 
 from .errors import ImageStreamsError
@@ -32,6 +34,7 @@ class Client:
         self._channel = grpc.insecure_channel(address)
         # grpc's generated stubs carry no type information (no .pyi is generated for *_pb2_grpc.py).
         self._stub = api_grpc.ImageStreamServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._import_stub = import_grpc.ImportServiceStub(self._channel)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         self._channel.close()
@@ -44,10 +47,12 @@ class Client:
     ) -> None:
         self.close()
 
-    def _call(self, method: Callable[..., Any], request: Message, response: type[Response]) -> Response:
+    def _call(
+        self, method: Callable[..., Any], request: Message, response: type[Response], timeout: float | None = None
+    ) -> Response:
         # The generated stub is untyped; `response` names what the RPC returns, for type checkers and readers.
         try:
-            return cast(Response, method(request, timeout=self.timeout))
+            return cast(Response, method(request, timeout=self.timeout if timeout is None else timeout))
         except grpc.RpcError as error:
             raise ImageStreamsError.from_rpc_error(error) from error
 
@@ -181,6 +186,40 @@ class Client:
         """Records `image` at `name:tag`, as a registry does after a push (the stream is created if missing)."""
         request = api.CreateImageStreamMappingRequest(namespace=namespace, name=name, tag=tag, image=image)
         return self._call(self._stub.CreateImageStreamMapping, request, api.CreateImageStreamMappingResponse)
+
+    # -- importing (ImportService) ------------------------------------------------------------------------
+
+    def import_image(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        tag: str = "",
+        source: str = "",
+        all: bool = False,
+        confirm: bool = False,
+        insecure: bool = False,
+        scheduled: bool = False,
+        reference_policy: pb.ReferencePolicyType = pb.REFERENCE_POLICY_TYPE_UNSPECIFIED,
+        import_mode: pb.ImportMode = pb.IMPORT_MODE_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> import_api.ImportImageResponse:
+        """Imports `tag` (or, with `all`, every tag of the repository) from a registry into the stream.
+        `source` is the registry pull spec (the request's `from`). Nothing is written unless `confirm`.
+        Reading a registry can take long: `timeout` (seconds) overrides the client's deadline for this call."""
+        request = import_api.ImportImageRequest(
+            namespace=namespace,
+            name=name,
+            tag=tag,
+            all=all,
+            confirm=confirm,
+            insecure=insecure,
+            scheduled=scheduled,
+            reference_policy=reference_policy,
+            import_mode=import_mode,
+        )
+        setattr(request, "from", source)  # `from` is a Python keyword
+        return self._call(self._import_stub.ImportImage, request, import_api.ImportImageResponse, timeout)
 
     # -- every page -----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from imagestreams_client import ImageStreamsError
 
 from . import serve
-from .commands import create, delete, describe, export, get, history, tag
+from .commands import apply, create, delete, describe, export, get, history, import_image, secrets, tag, watch
 from .context import Context, add_global_flags, global_flags_parent
 from .errors import UsageError, UserInputError, format_error
 
@@ -29,7 +29,7 @@ quick start:
 Global options (--server, -n) may come before or after the command.
 """
 
-CLIENT_VERBS = (create, get, describe, tag, delete, history, export)
+CLIENT_VERBS = (create, apply, get, describe, tag, import_image, delete, history, export, watch, secrets)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,6 +71,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_SECRET", ""),
         help="the secret registries send as 'Authorization: Bearer SECRET' (env IMAGESTREAMS_NOTIFICATIONS_SECRET)",
     )
+    parser.add_argument(
+        "--secret-key-file",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_SECRET_KEY_FILE", ""),
+        help="file holding the key that encrypts pull secrets: 32 random bytes, base64 (env "
+        "IMAGESTREAMS_SECRET_KEY_FILE; or the key itself in IMAGESTREAMS_SECRET_KEY). Default with SQLite: "
+        "DATA_DIR/secret.key, generated on first start; PostgreSQL needs one, shared by every replica",
+    )
     parser.set_defaults(run=run)
 
 
@@ -79,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from imagestreams_server.api.server import ServerConfig, serve
     from imagestreams_server.application.watching import WatchSettings
     from imagestreams_server.store.config import StoreConfig
+    from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.notifications_listen and not args.notifications_secret:
@@ -98,7 +107,14 @@ def run(args: argparse.Namespace) -> int:
         import_interval=args.import_interval,
         notifications_listen=args.notifications_listen,
         notifications_secret=args.notifications_secret,
+        # The key's value is read from the environment only: on a command line, `ps` would show it.
+        secret_key=SecretKeyConfig(
+            Path(args.secret_key_file) if args.secret_key_file else None, os.environ.get(ENV_KEY, "")
+        ),
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config))
+        try:
+            asyncio.run(serve(config))
+        except SecretKeyError as error:
+            raise SystemExit(f"error: {error}") from None
     return 0

@@ -17,20 +17,25 @@ from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import import_service_pb2_grpc as import_grpc
+from imagestreams.v1 import secret_service_pb2 as secret_api
+from imagestreams.v1 import secret_service_pb2_grpc as secret_grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
 from ..application.importing import Importing
 from ..application.scheduling import ScheduledImports
+from ..application.secrets import Secrets
 from ..application.service import Service, new_uid
 from ..application.watching import Watching, WatchSettings
 from ..importer import RegistryClient
 from ..store.app import EventLog
 from ..store.config import StoreConfig
+from ..store.crypto import SecretKeyConfig, load_secret_box
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
 from .import_servicer import ImportServicer
 from .registry_notifications import NotificationsEndpoint
+from .secret_servicer import SecretServicer
 from .servicer import ImageStreamServicer
 from .watch_servicer import WatchServicer
 
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = api.DESCRIPTOR.services_by_name["ImageStreamService"].full_name
 WATCH_SERVICE_NAME = watch_api.DESCRIPTOR.services_by_name["WatchService"].full_name
 IMPORT_SERVICE_NAME = import_api.DESCRIPTOR.services_by_name["ImportService"].full_name
+SECRET_SERVICE_NAME = secret_api.DESCRIPTOR.services_by_name["SecretService"].full_name
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class ServerConfig:
     # HOST:PORT of the registry notifications endpoint (empty: off), and the secret registries must send.
     notifications_listen: str = ""
     notifications_secret: str = ""
+    # The key that encrypts pull secrets (store/crypto.py says where it comes from when not given).
+    secret_key: SecretKeyConfig = field(default_factory=SecretKeyConfig)
 
 
 class RunningServer:
@@ -96,6 +104,8 @@ class RunningServer:
 
 
 async def start(config: ServerConfig) -> RunningServer:
+    # First: a key that cannot be used stops the start before anything is opened.
+    secret_box = load_secret_box(config.secret_key, config.store)
     event_log = EventLog(config.store)
     replayed = event_log.ensure_read_models()
     if replayed:
@@ -109,8 +119,18 @@ async def start(config: ServerConfig) -> RunningServer:
     watch_grpc.add_WatchServiceServicer_to_server(
         WatchServicer(Watching(event_log, hub, executor, config.watch)), server
     )
+    secrets = Secrets(event_log, service.queries, service.context, new_uid, secret_box)
+    secret_grpc.add_SecretServiceServicer_to_server(SecretServicer(secrets, executor), server)
     registry = RegistryClient()
-    importing = Importing(event_log, service.queries, registry, service.context, new_uid, config.import_max_tags)
+    importing = Importing(
+        event_log,
+        service.queries,
+        registry,
+        service.context,
+        new_uid,
+        config.import_max_tags,
+        credentials=secrets.credentials_for,
+    )
     import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
     scheduler = _start_scheduler(config, event_log, importing, registry, service, executor)
     notifications = None
@@ -123,13 +143,20 @@ async def start(config: ServerConfig) -> RunningServer:
         notifications.start()
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = (SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    services = (
+        SERVICE_NAME,
+        WATCH_SERVICE_NAME,
+        IMPORT_SERVICE_NAME,
+        SECRET_SERVICE_NAME,
+        health.SERVICE_NAME,
+        reflection.SERVICE_NAME,
+    )
     reflection.enable_server_reflection(services, server)
     port = server.add_insecure_port(config.listen)
     if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
     await server.start()
-    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME):
+    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, SECRET_SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler, notifications)
 

@@ -16,8 +16,10 @@ from typing import Any
 from ..domain.history import TagEvent
 from ..domain.image import Image
 from ..domain.imagestream import ImageStream
+from ..domain.secret import Secret
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
+from . import secret_rows
 from .sql import Sql
 
 TRACKING_NAME = "readmodels"
@@ -57,8 +59,9 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS is_tracking (
         name TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
+    *secret_rows.SCHEMA,
 )
-TABLES = ("is_streams", "is_tags", "is_images", "is_tag_history", "is_tracking")
+TABLES = ("is_streams", "is_tags", "is_images", "is_tag_history", "is_tracking", secret_rows.TABLE)
 
 
 def create_tables(sql: Sql) -> None:
@@ -189,6 +192,8 @@ def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None)
             " ON CONFLICT (digest) DO UPDATE SET position = excluded.position, doc = excluded.doc",
             (aggregate.digest, position, json.dumps(image_doc(aggregate), sort_keys=True)),
         )
+    elif isinstance(aggregate, Secret):
+        secret_rows.write(sql, aggregate, position)
 
 
 def _advance_tracking(sql: Sql, position: int) -> None:

@@ -1,4 +1,4 @@
-"""`isctl create is NAME`: an empty image stream."""
+"""`isctl create is NAME`: an empty image stream; `isctl create -f FILE`: the image streams a file defines."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import argparse
 
 from imagestreams.v1 import resources_pb2 as pb
 
+from .. import from_file
 from ..context import Context, Subparsers, prose
-from ..output import DATA_FORMATS, print_one
+from ..errors import UsageError
+from ..manifests import add_filename_argument
+from ..output import DATA_FORMATS
 from ..refs import IMAGE_STREAM, resource_choices, resource_type
+from ..stream_output import print_openshift
 
 RESOURCES = (IMAGE_STREAM,)
 
@@ -18,12 +22,21 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         "create",
         parents=parents,
         help="create an image stream",
-        description=prose("Create an empty image stream. Tags are added with `isctl tag` or by pushing images."),
-        epilog="example:\n  isctl create is ruby",
+        usage="isctl create [options] TYPE NAME\n       isctl create [options] -f FILE",
+        description=prose(
+            "Create an empty image stream. Tags are added with `isctl tag` or by pushing images.\n\n"
+            "With -f, create the image streams FILE defines: YAML or JSON in OpenShift's ImageStream shape "
+            "(an ImageStream or a List of them, as `isctl get is NAME -o yaml` writes it), with their "
+            "annotations, dockerImageRepository, lookupPolicy and spec tags. A stream that already exists is an "
+            "error (`isctl apply -f` updates it instead). The whole file is checked first: with a problem, "
+            "nothing is created."
+        ),
+        epilog="examples:\n  isctl create is ruby\n  isctl create -f ruby.yaml\n  isctl create -f - < streams.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("resource", metavar="TYPE", help=f"what to create: {resource_choices(RESOURCES)}")
-    parser.add_argument("name", metavar="NAME", help="name of the image stream")
+    parser.add_argument("resource", metavar="TYPE", nargs="?", help=f"what to create: {resource_choices(RESOURCES)}")
+    parser.add_argument("name", metavar="NAME", nargs="?", help="name of the image stream")
+    add_filename_argument(parser, required=False, verb="create")
     parser.add_argument(
         "--lookup-local",
         action="store_true",
@@ -37,12 +50,18 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
+    if args.filename is not None:
+        if args.resource is not None or args.lookup_local:
+            raise UsageError("-f takes the streams from the file: give no TYPE, NAME or --lookup-local with it")
+        return from_file.create(args, context)
+    if args.resource is None or args.name is None:
+        raise UsageError("give the TYPE and NAME of what to create (isctl create is NAME), or -f FILE")
     resource_type(args.resource, RESOURCES)
     stream = pb.ImageStream(namespace=context.namespace, name=args.name, lookup_local=args.lookup_local)
     with context.client() as client:
         created = client.create_image_stream(stream).image_stream
     if args.output in DATA_FORMATS:
-        print_one(created, args.output, context.out)
+        print_openshift([created], args.output, context.out, single=True)
     elif args.output == "name":
         context.out.write(f"imagestream/{created.name}\n")
     else:

@@ -36,6 +36,7 @@ from ..refs import (
     resource_choices,
     resource_type,
 )
+from ..stream_output import PROTO_FORMATS, print_openshift
 
 RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE)
 
@@ -62,7 +63,13 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     )
     parser.add_argument("resource", metavar="TYPE", help=f"what to show: {resource_choices(RESOURCES)}")
     parser.add_argument("names", metavar="NAME", nargs="*", help="NAME, NAME:TAG or NAME@ID; none lists all")
-    parser.add_argument("-o", "--output", choices=FORMATS, help="output format (default: a table)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=(*FORMATS, *PROTO_FORMATS),
+        help="output format (default: a table). json and yaml write image streams in OpenShift's ImageStream "
+        "shape (what create -f and apply -f read); proto-json and proto-yaml write the gRPC messages",
+    )
     parser.add_argument(
         "-A",
         "--all-namespaces",
@@ -79,6 +86,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
         raise UsageError("--all-namespaces lists image streams only, and takes no names")
     if resource == IMAGE_STREAM_IMAGE and not args.names:
         raise UsageError("images of a stream are shown by name: isctl get isimage NAME@ID")
+    if resource != IMAGE_STREAM and args.output in PROTO_FORMATS:
+        args.output = PROTO_FORMATS[args.output]  # tags and images have one data shape: the message's
     with context.client() as client:
         if resource == IMAGE_STREAM:
             return _image_streams(client, args, context)
@@ -100,9 +109,12 @@ def _image_streams(client: Client, args: argparse.Namespace, context: Context) -
     if args.all_namespaces:
         headers = ("NAMESPACE", *headers)
         row = partial(_with_namespace, now=now)
+    if args.output in ("json", "yaml"):
+        print_openshift(streams, args.output, context.out, single=len(args.names) == 1)
+        return 0
     print_resources(
         streams,
-        args.output,
+        PROTO_FORMATS.get(args.output, args.output),
         context.out,
         single=len(args.names) == 1,
         name=lambda s: f"imagestream/{s.name}",
@@ -160,7 +172,7 @@ def _image_stream_images(client: Client, args: argparse.Namespace, context: Cont
 def _none_found(items: Sequence[object], args: argparse.Namespace, context: Context) -> bool:
     """kubectl's answer to an empty list in a table: a note on stderr, success. json/yaml still print
     `{"items": []}` so scripts always get a document."""
-    if items or args.output in ("json", "yaml"):
+    if items or args.output in ("json", "yaml", *PROTO_FORMATS):
         return False
     where = "any namespace" if args.all_namespaces else f"{context.namespace} namespace"
     context.err.write(f"No resources found in {where}.\n")
