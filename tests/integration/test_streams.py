@@ -181,3 +181,11 @@ def test_read_of_a_position_not_reached_is_out_of_range(stub) -> None:
     assert error.code == grpc.StatusCode.OUT_OF_RANGE
     assert error.reason == "POSITION_NOT_REACHED"
     assert error.metadata["current"] == str(created.position)
+
+
+def test_spec_tag_errors_name_the_spec_tag_field(stub) -> None:
+    error = failure(lambda: create(stub, spec_tags=[pb.TagReference(name="a", **{"from": istag("other:1")})]))
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(error.fields) == ["image_stream.spec_tags[0].from"]
+    error = failure(lambda: create(stub, spec_tags=[pb.TagReference(name="b", **{"from": docker("Bad Spec")})]))
+    assert list(error.fields) == ["image_stream.spec_tags[0].from.name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 import grpc
@@ -28,9 +29,26 @@ MARKERS_PB = {MarkerKind.PROGRESS: watch_api.MARKER_PROGRESS, MarkerKind.SNAPSHO
 MIN_PROGRESS, MAX_PROGRESS = 1, 300
 
 
+# Responses for recent changes, built once and shared by every watcher that gets them.
+RESPONSE_CACHE_SIZE = 4096
+
+
 class WatchServicer(watch_grpc.WatchServiceServicer):
     def __init__(self, watching: Watching) -> None:
         self.watching = watching
+        self._responses: OrderedDict[int, watch_api.WatchResponse] = OrderedDict()
+
+    def _response(self, item: Change | Marker) -> watch_api.WatchResponse:
+        """A change's position identifies it (one change per event), so its response can be shared; markers
+        and snapshot changes are per watcher."""
+        if isinstance(item, Marker) or item.synthetic:
+            return _response(item)
+        cached = self._responses.get(item.position)
+        if cached is None:
+            cached = self._responses[item.position] = _response(item)
+            if len(self._responses) > RESPONSE_CACHE_SIZE:
+                self._responses.popitem(last=False)
+        return cached
 
     async def Watch(
         self, request: watch_api.WatchRequest, context: grpc.aio.ServicerContext
@@ -44,7 +62,7 @@ class WatchServicer(watch_grpc.WatchServiceServicer):
                     "progress_interval_seconds", f"must be between {MIN_PROGRESS} and {MAX_PROGRESS} seconds"
                 )
             async for item in self.watching.watch(target, _start(request), float(interval) or None):
-                yield _response(item)
+                yield self._response(item)
         except Exception as error:  # every error leaves as a status, never as a crash
             await context.abort_with_status(to_status(error))
 

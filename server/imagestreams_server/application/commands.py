@@ -127,7 +127,7 @@ class Commands:
                 try:
                     stream.set_tag(
                         spec,
-                        source_stream=_spec_source_stream(unit, stream, spec, prefix),
+                        source_stream=_spec_source_stream(unit, stream, spec),
                         now=context.now,
                         actor=context.actor,
                         cause=context.cause,
@@ -313,7 +313,7 @@ class Commands:
         return self._run(command, **who)[1]
 
 
-def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec, prefix: str) -> ImageStream | None:
+def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec) -> ImageStream | None:
     """The other stream a spec tag's source names, or None for the stream itself. Tracking works within one
     stream only, so an ImageStreamTag source in another stream is refused (copy it by image instead)."""
     source = spec.source
@@ -321,15 +321,15 @@ def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec, pr
         return None
     namespace = source.namespace or stream.namespace
     if source.kind is SourceKind.IMAGE_STREAM_TAG:
-        other = parse_istag_source(source.name, f"{prefix}.from.name").stream
+        other = parse_istag_source(source.name, "from.name").stream
         if namespace != stream.namespace or (other and other != stream.name):
             raise InvalidField(
-                f"{prefix}.from",
+                "from",
                 "an ImageStreamTag source must be a tag of the same image stream (it tracks that tag); "
                 "use an ImageStreamImage source to copy an image from another stream",
             )
         return None
-    other = parse_isimage_source(source.name, f"{prefix}.from.name").stream or stream.name
+    other = parse_isimage_source(source.name, "from.name").stream or stream.name
     if namespace == stream.namespace and other == stream.name:
         return None
     return unit.stream(StreamName(namespace, other))

@@ -129,7 +129,11 @@ class Watching:
                 # Live.
                 while True:
                     try:
-                        item = await asyncio.wait_for(subscription.queue.get(), timeout=interval)
+                        # wait_for costs a timer per call: only pay it when there is something to wait for.
+                        queue = subscription.queue
+                        item = (
+                            queue.get_nowait() if not queue.empty() else await asyncio.wait_for(queue.get(), interval)
+                        )
                     except TimeoutError:
                         # The buffer is empty: every matching change up to the hub's position was delivered.
                         last = max(last, self.hub.position)
