@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 import grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
@@ -26,8 +26,10 @@ from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 from . import client as unary
 from .errors import ImageStreamsError
 
-ChangeKind = watch_api.ChangeKind.ValueType
-WatchResponse = watch_api.WatchResponse
+# Strings: the generated enums are classes to type checkers but EnumTypeWrapper instances at run time.
+ChangeKind: TypeAlias = "watch_api.ChangeKind"
+KindLike: TypeAlias = "watch_api.ChangeKind | str"
+WatchResponse: TypeAlias = watch_api.WatchResponse
 
 # The kinds by the names users type (`tag_updated`), which are the enum's names without their prefix.
 CHANGE_KINDS: dict[str, ChangeKind] = {
@@ -36,6 +38,7 @@ CHANGE_KINDS: dict[str, ChangeKind] = {
     "stream_created": watch_api.CHANGE_KIND_STREAM_CREATED,
     "stream_deleted": watch_api.CHANGE_KIND_STREAM_DELETED,
     "spec_changed": watch_api.CHANGE_KIND_SPEC_CHANGED,
+    "import_failed": watch_api.CHANGE_KIND_IMPORT_FAILED,
 }
 KIND_NAMES: dict[ChangeKind, str] = {v: k for k, v in CHANGE_KINDS.items()}
 
@@ -53,8 +56,6 @@ WATCH_CHANNEL_OPTIONS = (
     ("grpc.initial_reconnect_backoff_ms", int(DEFAULT_INITIAL_BACKOFF * 1000)),
     ("grpc.max_reconnect_backoff_ms", int(DEFAULT_MAX_BACKOFF * 1000)),
 )
-
-KindLike = ChangeKind | str
 
 
 def change_kind(kind: KindLike) -> ChangeKind:

@@ -89,12 +89,23 @@ def change_environment(response: watch_api.WatchResponse, server: str) -> dict[s
         "ISCTL_PULL_SPEC": response.current.docker_image_reference,
         "ISCTL_PREVIOUS_IMAGE": response.previous.image,
         "ISCTL_POSITION": str(response.position),
+        "ISCTL_MESSAGE": failure_message(response),
         "ISCTL_SYNTHETIC": "true" if response.synthetic else "false",
     }
 
 
+def failure_message(response: watch_api.WatchResponse) -> str:
+    """`Reason: message` of an import_failed change; empty for any other."""
+    condition = response.condition
+    return ": ".join(part for part in (condition.reason, condition.message) if part)
+
+
 class Trigger:
-    def __init__(self, settings: TriggerSettings, state: StateFile, stop: StopSignals, out: TextIO, err: TextIO):
+    """Handles the changes of one watch, in order: runs CMD for each, saves its position once CMD succeeded."""
+
+    def __init__(
+        self, settings: TriggerSettings, state: StateFile, stop: StopSignals, out: TextIO, err: TextIO
+    ) -> None:
         self.settings = settings
         self.state = state
         self.stop = stop
@@ -115,11 +126,13 @@ class Trigger:
             self.stop.check()
             if status == 0:
                 return
-            what = f"{self.settings.command!r} {_describe_status(status)} for position {response.position}"
+            what = f"the command {_describe_status(status)} for position {response.position}"
             if attempt == self.settings.max_attempts:
-                saved = "no state saved yet" if self.state.position is None else f"state at {self.state.position}"
+                tries = f"{attempt} attempt" + ("s" if attempt > 1 else "")
+                saved = "no position yet" if self.state.position is None else f"position {self.state.position}"
                 raise CommandFailed(
-                    f"{what}, {attempt} attempt(s); {saved} in {self.state.path}, so the next start runs it again"
+                    f"{what} ({tries}); the state stays at {saved} in {self.state.path}, "
+                    "so the next start runs it again"
                 )
             delay = min(self.settings.retry_delay * 2 ** (attempt - 1), MAX_RETRY_DELAY)
             self.err.write(

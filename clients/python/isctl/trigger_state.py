@@ -54,7 +54,8 @@ class StateFile:
 
     def __enter__(self) -> StateFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(self.path.with_name(self.path.name + ".lock"), "ab")  # noqa: SIM115 (held until __exit__)
+        # Held open until __exit__: the lock lasts as long as the descriptor.
+        lock = open(self.path.with_name(self.path.name + ".lock"), "ab")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -79,7 +80,9 @@ class StateFile:
             position = int(data["position"])
             saved = WatchTarget(data["namespace"], data.get("stream", ""), data.get("tag", ""))
         except (ValueError, KeyError, TypeError):
-            raise UserInputError(f"state file {self.path} is not an isctl watch state; remove it or pick another") from None
+            raise UserInputError(
+                f"state file {self.path} is not an isctl watch state; remove it or pick another"
+            ) from None
         if saved != self.target:
             raise UserInputError(
                 f"state file {self.path} belongs to a watch of {saved}, not {self.target}; "

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+import grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
-from imagestreams_client import Client, Follow, Reconnect
+from imagestreams_client import Client, Follow, ImageStreamsError, Reconnect
 from imagestreams_client.watch import CHANGE_KINDS, KIND_NAMES, is_change
 
 from ..context import Context, Subparsers, prose
-from ..errors import UsageError, format_error
+from ..errors import UsageError, UserInputError, format_error
 from ..output import to_dict
 from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_stream_and_tag, resource_type
 from ..trigger import (
@@ -23,6 +24,7 @@ from ..trigger import (
     StopSignals,
     Trigger,
     TriggerSettings,
+    failure_message,
 )
 from ..trigger_state import StateFile, WatchTarget, default_state_path
 
@@ -36,15 +38,16 @@ WIDTHS = (6, 14, 30, 71)
 
 DESCRIPTION = """\
 Print changes to image streams as they happen, in log order, one line per change: every tag move
-(tag_updated), deleted tag, created or deleted stream and spec change of the namespace, of one stream
-(is/NAME) or of one tag (is/NAME:TAG, which also gets its stream's own changes). --kind keeps only some
-kinds. Without --from or --snapshot the watch starts now.
+(tag_updated), deleted tag, created or deleted stream, spec change and failed import of the namespace, of
+one stream (is/NAME) or of one tag (is/NAME:TAG, which also gets its stream's own changes). --kind keeps
+only some kinds. Without --from or --snapshot the watch starts now.
 
-A line reads POSITION KIND NS/STREAM[:TAG] IMAGE PULL-SPEC; IMAGE (the digest) and PULL-SPEC are <none> but
-for tag moves. POSITION is the change's place in the server's log: --from POSITION prints every change after
-it, so a watch can pick up where an earlier one stopped (positions have gaps: give the last one seen, not
-one more). --snapshot first prints the current image of every matching tag, as lines of KIND `current`, then
-the changes from that state on, with no gap and no repeat.
+A line reads POSITION KIND NS/STREAM[:TAG] IMAGE PULL-SPEC. IMAGE (the digest) and PULL-SPEC are <none> but
+for tag moves; an import_failed line ends with the reason and message of the failure instead. POSITION is
+the change's place in the server's log: --from POSITION prints every change after it, so a watch can pick up
+where an earlier one stopped (positions have gaps: give the last one seen, not one more). --snapshot first
+prints the current image of every matching tag, as lines of KIND `current`, then the changes from that
+state on, with no gap and no repeat.
 
 With -o json every line is a WatchResponse as a JSON object with the proto's field names (int64 fields such
 as position are strings, as the proto3 JSON mapping writes them). Markers are printed too, as objects with a
@@ -66,6 +69,7 @@ triggers (--exec):
     ISCTL_IMAGE, ISCTL_PULL_SPEC               its image now: the digest, and the pull spec to deploy
     ISCTL_PREVIOUS_IMAGE                       the digest before (empty for a new tag)
     ISCTL_POSITION                             the change's log position
+    ISCTL_MESSAGE                              import_failed: the reason and message of the failure
     ISCTL_SYNTHETIC                            true for the current state a --snapshot starts with
     ISCTL_SERVER                               the server, so `isctl` run by CMD talks to it (in the
                                                change's namespace, since ISCTL_NAMESPACE is set too)
@@ -137,14 +141,12 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     trigger.add_argument(
         "--max-attempts",
         type=int,
-        default=DEFAULT_MAX_ATTEMPTS,
         metavar="N",
         help=f"runs of a failing CMD before giving up (default {DEFAULT_MAX_ATTEMPTS})",
     )
     trigger.add_argument(
         "--retry-delay",
         type=float,
-        default=DEFAULT_RETRY_DELAY,
         metavar="SECONDS",
         help=f"wait before the first retry, doubled for each next one (default {DEFAULT_RETRY_DELAY:g})",
     )
@@ -157,14 +159,13 @@ def run(args: argparse.Namespace, context: Context) -> int:
     _validate(args)
     kinds = args.kinds or (["tag_updated"] if args.command else [])
     printer = _Printer(context.out, json_lines=args.output == "json")
-    with StopSignals() as stop, context.client() as client:
-        try:
+    try:
+        with StopSignals() as stop, context.client() as client:
             if args.command:
                 return _run_trigger(args, context, client, target, kinds, printer, stop)
-            follow = _follow(client, context, target, kinds, args.after, args.snapshot)
-            _consume(follow, printer, None)
-        except KeyboardInterrupt:
-            return 0
+            _consume(_follow(client, context, target, kinds, args.after, args.snapshot), printer, None)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: the way a watch is meant to end
     return 0
 
 
@@ -183,17 +184,14 @@ def _target(typed: str | None, namespace: str) -> WatchTarget:
 def _validate(args: argparse.Namespace) -> None:
     if args.after is not None and args.after < 0:
         raise UsageError("--from must be a log position, 0 or more")
-    if not args.command:
-        given = [flag for flag, value in (("--state-file", args.state_file),) if value]
-        if args.max_attempts != DEFAULT_MAX_ATTEMPTS:
-            given.append("--max-attempts")
-        if args.retry_delay != DEFAULT_RETRY_DELAY:
-            given.append("--retry-delay")
-        if given:
-            raise UsageError(f"{', '.join(given)} only apply with --exec")
-    if args.max_attempts < 1:
+    trigger_flags = {"--state-file": args.state_file, "--max-attempts": args.max_attempts}
+    trigger_flags["--retry-delay"] = args.retry_delay
+    given = [flag for flag, value in trigger_flags.items() if value is not None]
+    if given and not args.command:
+        raise UsageError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} only with --exec")
+    if args.max_attempts is not None and args.max_attempts < 1:
         raise UsageError("--max-attempts must be 1 or more")
-    if args.retry_delay < 0:
+    if args.retry_delay is not None and args.retry_delay < 0:
         raise UsageError("--retry-delay must not be negative")
 
 
@@ -254,13 +252,25 @@ def _run_trigger(
             context.err.write(f"isctl watch: resuming after position {saved}, from {path}{ignored}\n")
             after, snapshot = saved, False
         follow = _follow(client, context, target, kinds, after, snapshot)
-        settings = TriggerSettings(args.command, context.server, args.max_attempts, args.retry_delay)
+        settings = TriggerSettings(
+            args.command,
+            context.server,
+            DEFAULT_MAX_ATTEMPTS if args.max_attempts is None else args.max_attempts,
+            DEFAULT_RETRY_DELAY if args.retry_delay is None else args.retry_delay,
+        )
         trigger = Trigger(settings, state, stop, context.out, context.err)
         try:
             _consume(follow, printer, trigger)
         except CommandFailed as error:
             context.err.write(f"error: {error}\n")
             return 1
+        except ImageStreamsError as error:
+            if error.code == grpc.StatusCode.OUT_OF_RANGE and saved is not None:
+                raise UserInputError(
+                    f"{error.message}: position {saved} in {path} comes from a longer log (another server, or "
+                    "one whose data was reset?); remove the file to start afresh"
+                ) from error
+            raise
     return 0
 
 
@@ -270,19 +280,24 @@ class _Printer:
     def __init__(self, out: TextIO, *, json_lines: bool) -> None:
         self.out = out
         self.json_lines = json_lines
-        self._marker_position: int | None = None
+        # The last position printed, by a change or a marker.
+        self._position: int | None = None
 
     def change(self, response: watch_api.WatchResponse) -> None:
         self._write(json.dumps(to_dict(response)) if self.json_lines else _line(response))
+        if not response.synthetic:
+            self._position = response.position
 
     def marker(self, response: watch_api.WatchResponse) -> None:
-        # Idle progress markers repeat the same position until the log moves: print only news.
         if not self.json_lines:
             return
-        first_or_end = self._marker_position is None or response.marker == watch_api.MARKER_SNAPSHOT_END
-        if first_or_end or response.position > (self._marker_position or 0):
-            self._marker_position = response.position
-            self._write(json.dumps(to_dict(response)))
+        # Idle progress markers repeat one position until the log moves, and a reconnection starts with the
+        # position it resumes after: print only news.
+        news = self._position is None or response.position > self._position
+        if news or response.marker == watch_api.MARKER_SNAPSHOT_END:
+            self._position = response.position
+            # The JSON mapping leaves out zeros, but a marker is all about its position, 0 included.
+            self._write(json.dumps({"position": str(response.position), **to_dict(response)}))
 
     def _write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -294,6 +309,9 @@ def _line(response: watch_api.WatchResponse) -> str:
     kind = "current" if response.synthetic else KIND_NAMES.get(response.kind, str(response.kind))
     moved = response.kind == watch_api.CHANGE_KIND_TAG_UPDATED
     image = (response.current.image if moved else "") or NONE
-    pull_spec = (response.current.docker_image_reference if moved else "") or NONE
+    if response.kind == watch_api.CHANGE_KIND_IMPORT_FAILED:
+        last = failure_message(response) or NONE
+    else:
+        last = (response.current.docker_image_reference if moved else "") or NONE
     columns = [str(response.position), kind, name, image]
-    return "  ".join(c.ljust(w) for c, w in zip(columns, WIDTHS, strict=True)) + "  " + pull_spec
+    return "  ".join(c.ljust(w) for c, w in zip(columns, WIDTHS, strict=True)) + "  " + last
