@@ -65,7 +65,8 @@ def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     address = f"127.0.0.1:{_free_port()}"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(directory / "data")],
+            # No background import: the tests name registries that do not exist, and must not reach for them.
+            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(directory / "data"), "--no-auto-import"],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

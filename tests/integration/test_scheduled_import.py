@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from imagestreams.v1 import image_stream_service_pb2 as api
+from imagestreams.v1 import resources_pb2 as pb
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams_server.application.importing import Importing, ImportInput
 from imagestreams_server.application.scheduling import ScheduledImports
@@ -72,8 +74,11 @@ def test_unchanged_upstream_costs_one_head_and_appends_nothing(setup: Setup, pla
         ImportInput("team", "app", tag="1", source=source, confirm=True, insecure=True, scheduled=True)
     )
     scheduler = setup.scheduler()
-    summary = scheduler.run_once()  # the first check remembers what upstream has
-    assert (summary.checked, summary.moved) == (1, 0)
+    setup.clock.now += INTERVAL
+    setup.registry.requests.reset()
+    summary = scheduler.run_once()  # the import remembered what upstream had: one HEAD
+    assert (summary.checked, summary.unchanged, summary.moved) == (1, 1, 0)
+    assert setup.manifest_requests("HEAD") == 1 and setup.manifest_requests("GET") == 0
     position = setup.log.max_position()
 
     setup.clock.now += INTERVAL / 2
@@ -138,3 +143,33 @@ def test_the_server_reimports_scheduled_tags_on_its_interval(tmp_path: Path, pla
         finally:
             watcher.cancel()
         assert get_istag(server.stub, "app:latest").image.name == second
+
+
+def test_tags_and_repositories_waiting_for_import_are_imported_in_the_background(
+    tmp_path: Path, plain_registry: RunningRegistry
+) -> None:
+    repo = f"auto/{uuid.uuid4().hex[:8]}"
+    one = push_image(plain_registry, repo, "1.0", "one")
+    two = push_image(plain_registry, repo, "2.0", "two")
+    with running_server(sqlite_store(tmp_path), auto_import=True, import_interval=0) as server:
+        watcher = Watcher(server.channel, namespace="team", kinds=[watch_api.CHANGE_KIND_TAG_UPDATED])
+        try:
+            # A registry source named by tag is imported without anyone asking.
+            tag(server.stub, docker(f"{plain_registry.host}/{repo}:1.0"), "app:1.0", insecure=True)
+            (change,) = watcher.changes(1, timeout=15)
+            assert (change.stream, change.tag, change.current.image) == ("app", "1.0", one)
+            # A stream created with a docker image repository imports that repository's tags.
+            server.stub.CreateImageStream(
+                api.CreateImageStreamRequest(
+                    image_stream=pb.ImageStream(
+                        namespace="team",
+                        name="mirror",
+                        docker_image_repository=f"{plain_registry.host}/{repo}",
+                        annotations={"openshift.io/image.insecureRepository": "true"},
+                    )
+                )
+            )
+            imported = {(c.tag, c.current.image) for c in watcher.changes(2, timeout=15)}
+            assert imported == {("1.0", one), ("2.0", two)}
+        finally:
+            watcher.cancel()

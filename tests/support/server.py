@@ -29,7 +29,8 @@ class TestServer:
 @contextmanager
 def running_server(store: StoreConfig, registry_hostname: str = "", **settings: Any) -> Iterator[TestServer]:
     """Starts a server on an ephemeral port; stops it (and closes its store) on exit. `settings` are further
-    ServerConfig fields (watch settings, poll interval)."""
+    ServerConfig fields (watch settings, poll interval). Background import is off unless asked for: tests name
+    registries that do not exist, and must not reach for them."""
     started = threading.Event()
     box: dict[str, object] = {}
     loop = asyncio.new_event_loop()
@@ -40,7 +41,12 @@ def running_server(store: StoreConfig, registry_hostname: str = "", **settings: 
         async def main() -> None:
             try:
                 box["server"] = await start(
-                    ServerConfig(listen="127.0.0.1:0", store=store, registry_hostname=registry_hostname, **settings)
+                    ServerConfig(
+                        listen="127.0.0.1:0",
+                        store=store,
+                        registry_hostname=registry_hostname,
+                        **{"auto_import": False, **settings},
+                    )
                 )
             except BaseException as e:  # surfaced to the test below
                 box["error"] = e

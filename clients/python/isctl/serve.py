@@ -57,8 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--import-interval",
         type=float,
         default=float(os.environ.get("IMAGESTREAMS_IMPORT_INTERVAL", "900")),
-        help="seconds between checks of each tag with a scheduled import policy; 0 turns scheduled import off "
+        help="seconds between checks of each tag with a scheduled import policy; 0 turns these re-checks off "
         "(env IMAGESTREAMS_IMPORT_INTERVAL, default 900)",
+    )
+    parser.add_argument(
+        "--auto-import",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("IMAGESTREAMS_AUTO_IMPORT", "true").lower() not in ("0", "false", "no"),
+        help="import registry tags and repositories that wait for their first import, in the background "
+        "(env IMAGESTREAMS_AUTO_IMPORT, default on)",
     )
     parser.add_argument(
         "--notifications-listen",
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         registry_hostname=args.registry_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
         import_interval=args.import_interval,
+        auto_import=args.auto_import,
         notifications_listen=args.notifications_listen,
         notifications_secret=args.notifications_secret,
         # The key's value is read from the environment only: on a command line, `ps` would show it.

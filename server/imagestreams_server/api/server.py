@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -58,8 +60,10 @@ class ServerConfig:
     watch_poll_interval: float = 2.0
     # At most this many tags of a repository are imported by one `all` import (-1: no limit).
     import_max_tags: int = 50
-    # Seconds between checks of each tag with a scheduled import policy (0 turns scheduled import off).
+    # Seconds between checks of each tag with a scheduled import policy (0 turns periodic re-checks off).
     import_interval: float = 900.0
+    # Import registry tags and repositories that wait for their first import, in the background.
+    auto_import: bool = True
     # HOST:PORT of the registry notifications endpoint (empty: off), and the secret registries must send.
     notifications_listen: str = ""
     notifications_secret: str = ""
@@ -80,6 +84,7 @@ class RunningServer:
         registry: RegistryClient,
         scheduler: asyncio.Task[None] | None,
         notifications: NotificationsEndpoint | None = None,
+        executor: ThreadPoolExecutor | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -89,6 +94,7 @@ class RunningServer:
         self.registry = registry
         self.scheduler = scheduler
         self.notifications = notifications
+        self.executor = executor or ThreadPoolExecutor(max_workers=1)
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
@@ -99,6 +105,9 @@ class RunningServer:
             self.scheduler.cancel()
             await asyncio.gather(self.scheduler, return_exceptions=True)
         await self.hub.stop()
+        # Work already handed to the threads (a scheduler pass, a hub read) still runs after its task was
+        # cancelled: let it finish before the store is closed under it.
+        await asyncio.get_running_loop().run_in_executor(None, functools.partial(self.executor.shutdown, wait=True))
         self.registry.close()
         self.event_log.close()
 
@@ -132,7 +141,11 @@ async def start(config: ServerConfig) -> RunningServer:
         credentials=secrets.credentials_for,
     )
     import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
-    scheduler = _start_scheduler(config, event_log, importing, registry, service, executor)
+    scheduler = (
+        _start_scheduler(config, event_log, importing, registry, service, executor)
+        if config.auto_import or config.import_interval > 0
+        else None
+    )
     notifications = None
     if config.notifications_listen:
         if not config.notifications_secret:
@@ -158,7 +171,7 @@ async def start(config: ServerConfig) -> RunningServer:
     await server.start()
     for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, SECRET_SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler, notifications)
+    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler, notifications, executor)
 
 
 def _start_scheduler(
@@ -168,34 +181,45 @@ def _start_scheduler(
     registry: RegistryClient,
     service: Service,
     executor: ThreadPoolExecutor,
-) -> asyncio.Task[None] | None:
-    """Checks scheduled tags in the background: a tick every quarter interval (at most 30 s)."""
-    if config.import_interval <= 0:
-        return None
+) -> asyncio.Task[None]:
+    """Imports in the background: tags waiting for their first import (woken by this process's commits, and
+    at least every 30 s for other replicas' commits), and scheduled re-checks every interval."""
+    interval = timedelta(seconds=config.import_interval) if config.import_interval > 0 else None
     scheduler = ScheduledImports(
-        event_log, importing, registry, service.clock, timedelta(seconds=config.import_interval)
+        event_log, importing, registry, service.clock, interval, auto_import=config.auto_import
     )
-    tick = min(config.import_interval / 4, 30.0)
+    tick = min(config.import_interval / 4, 30.0) if interval else 30.0
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    def on_commit() -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    event_log.on_commit.append(on_commit)
 
     async def run() -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(tick)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=tick)
+            wake.clear()
             try:
                 summary = await loop.run_in_executor(executor, scheduler.run_once)
             except Exception:
-                log.exception("scheduled import failed; trying again next tick")
-                continue
-            if summary.moved or summary.failed:
-                log.info(
-                    "scheduled import: %d checked, %d unchanged, %d moved, %d failed",
-                    summary.checked,
-                    summary.unchanged,
-                    summary.moved,
-                    summary.failed,
-                )
+                log.exception("background import failed; trying again next tick")
+            else:
+                if summary.moved or summary.failed:
+                    log.info(
+                        "background import: %d checked, %d unchanged, %d moved, %d failed",
+                        summary.checked,
+                        summary.unchanged,
+                        summary.moved,
+                        summary.failed,
+                    )
+            # At most one pass a second, however many commits wake it.
+            await asyncio.sleep(1.0)
 
-    return asyncio.create_task(run(), name="scheduled-import")
+    return asyncio.create_task(run(), name="background-import")
 
 
 def _listener_factory(

@@ -16,7 +16,9 @@ from ..domain.reference import parse_pull_spec
 from ..domain.state import StreamState
 from ..domain.tags import ImportMode, ReferencePolicy, SourceKind, prioritize_tags
 from ..importer import CredentialSource, ImportedImage, ImportFailure, RegistryClient, Unchanged
+from ..store import import_state
 from ..store.app import EventLog
+from ..store.import_state import ImportState
 from . import unit_of_work
 from .queries import Queries
 from .unit_of_work import Context, UnitOfWork
@@ -77,6 +79,8 @@ class Importing:
         self.context = context
         self.new_uid = new_uid
         self.max_tags = max_tags
+        with log.write() as sql:
+            import_state.create_table(sql)
         # The registry credentials a namespace's imports may use (its pull secrets), by namespace.
         self.credentials = credentials or (lambda namespace: None)
 
@@ -119,8 +123,20 @@ class Importing:
             return [self.record(unit, stream, outcome, policy) for outcome in outcomes]
 
         recorded, position = unit_of_work.run(self.log, self.context, self.new_uid, command)
+        self._remember(name, recorded)
         after = self.queries.stream(data.namespace, data.name)
         return ImportResult(after.state, after.position, recorded, additional, dry_run=False, position=position)
+
+    def _remember(self, name: StreamName, outcomes: list[TagOutcome]) -> None:
+        """What upstream had, for the scheduled importer: its next check of these tags is then one HEAD."""
+        now = self.context().now
+        with self.log.write() as sql:
+            for outcome in outcomes:
+                if outcome.image is not None:
+                    digest = outcome.image.source_digest or outcome.image.digest
+                    import_state.save(
+                        sql, ImportState(name.namespace, name.name, outcome.tag, outcome.source, digest, now)
+                    )
 
     def _current(self, name: StreamName) -> StreamView | None:
         try:

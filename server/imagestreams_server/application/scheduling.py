@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..domain.errors import DomainError
 from ..domain.imagestream import ImageStream, ImportPolicy
 from ..domain.names import StreamName
 from ..domain.reference import parse_pull_spec
@@ -25,7 +26,7 @@ from ..store import import_state, readmodel
 from ..store.app import EventLog
 from ..store.import_state import ImportState
 from . import unit_of_work
-from .importing import PREFER_ARCH, PREFER_OS, Importing, TagOutcome
+from .importing import INSECURE_ANNOTATION, PREFER_ARCH, PREFER_OS, Importing, ImportInput, TagOutcome
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,19 @@ class ScheduledImports:
         importing: Importing,
         registry: RegistryClient,
         clock: Callable[[], datetime],
-        interval: timedelta,
+        interval: timedelta | None,
         batch: int = 100,
+        auto_import: bool = True,
     ) -> None:
         self.event_log = event_log
         self.importing = importing
         self.registry = registry
         self.clock = clock
+        # None: no periodic re-checks (tags waiting for a first import are still imported).
         self.interval = interval
         self.batch = batch
+        # Import tags and repositories waiting for their first import, as OpenShift's import controller does.
+        self.auto_import = auto_import
         with event_log.write() as sql:
             import_state.create_table(sql)
 
@@ -74,9 +79,45 @@ class ScheduledImports:
             if not acquired:
                 summary.skipped_by_lock = True
                 return summary
+            for stream_name, repository in self._repositories_due() if self.auto_import else []:
+                self._import_repository(stream_name, repository, summary)
             for stream_name, due in self._due().items():
                 self._check_stream(stream_name, due, summary)
         return summary
+
+    def _repositories_due(self) -> list[tuple[StreamName, str]]:
+        """Streams whose docker image repository has not been imported since it was set."""
+        with self.event_log.read() as sql:
+            states = import_state.load(sql)
+            streams = readmodel.list_streams(sql, "", None, 1 << 31)
+        due = []
+        for stored in streams:
+            state = stored.state
+            repository = state.docker_image_repository
+            last = states.get((state.namespace, state.name, ""))
+            if repository and (last is None or last.source != repository):
+                due.append((state.stream_name, repository))
+        return due[: self.batch]
+
+    def _import_repository(self, name: StreamName, repository: str, summary: CheckSummary) -> None:
+        """A stream created or updated with a docker image repository imports its tags (as `all`)."""
+        try:
+            result = self.importing.import_image(
+                ImportInput(name.namespace, name.name, all=True, confirm=True, insecure=self._insecure(name))
+            )
+        except DomainError as error:
+            log.warning("importing repository %s into %s failed: %s", repository, name, error.message)
+        else:
+            summary.checked += len(result.outcomes)
+            summary.moved += sum(1 for o in result.outcomes if o.changed)
+            summary.failed += sum(1 for o in result.outcomes if o.failure is not None)
+        # Tried once per repository value: a failing repository is not retried on every tick.
+        with self.event_log.write() as sql:
+            import_state.save(sql, ImportState(name.namespace, name.name, "", repository, "", self.clock()))
+
+    def _insecure(self, name: StreamName) -> bool:
+        stream = self.importing.queries.stream(name.namespace, name.name)
+        return stream.state.annotations.get(INSECURE_ANNOTATION) == "true"
 
     def _due(self) -> dict[StreamName, list[_Due]]:
         now = self.clock()
@@ -87,9 +128,12 @@ class ScheduledImports:
         for stored in streams:
             state = stored.state
             for spec in state.spec_tags.values():
-                if not _scheduled(spec) or _pinned_and_imported(state, spec):
-                    continue
                 last = states.get((state.namespace, state.name, spec.name))
+                if self.auto_import and _waiting_for_import(state, spec):
+                    due.append(_Due(state, spec, None))  # a new or re-pointed tag: import it now
+                    continue
+                if self.interval is None or not _scheduled(spec) or _pinned_and_imported(state, spec):
+                    continue
                 assert spec.source is not None
                 if last and last.source == spec.source.name and now - last.checked_at < self.interval:
                     continue
@@ -162,6 +206,19 @@ def _scheduled(spec: TagSpec) -> bool:
     return bool(spec.scheduled and not spec.reference and spec.source and spec.source.kind is SourceKind.DOCKER_IMAGE)
 
 
+def _waiting_for_import(state: StreamState, spec: TagSpec) -> bool:
+    """A registry source named by tag whose spec generation no import has answered yet (with an image or
+    with a failure): what OpenShift's import controller imports on its own."""
+    if spec.reference or spec.source is None or spec.source.kind is not SourceKind.DOCKER_IMAGE:
+        return False
+    current = state.current(spec.name)
+    status = state.status_tags.get(spec.name)
+    observed = max(
+        [current.generation if current else 0, *(c.generation for c in (status.conditions if status else []))]
+    )
+    return spec.generation > observed
+
+
 def _pinned_and_imported(state: StreamState, spec: TagSpec) -> bool:
     """A source pinned by digest names the same bytes forever: once imported at its generation, done."""
     assert spec.source is not None
@@ -171,6 +228,12 @@ def _pinned_and_imported(state: StreamState, spec: TagSpec) -> bool:
 
 
 def _still_wanted(stream: ImageStream, outcome: TagOutcome) -> bool:
-    """The tag may have been re-pointed or unscheduled while the registry was asked."""
+    """The tag may have been re-pointed, or made a reference, while the registry was asked."""
     spec = stream.state.spec_tags.get(outcome.tag)
-    return spec is not None and _scheduled(spec) and spec.source is not None and spec.source.name == outcome.source
+    return (
+        spec is not None
+        and not spec.reference
+        and spec.source is not None
+        and spec.source.kind is SourceKind.DOCKER_IMAGE
+        and spec.source.name == outcome.source
+    )

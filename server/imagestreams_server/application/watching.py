@@ -135,6 +135,9 @@ class Watching:
                             queue.get_nowait() if not queue.empty() else await asyncio.wait_for(queue.get(), interval)
                         )
                     except TimeoutError:
+                        if not subscription.queue.empty():
+                            # A change arrived as the timer fired: deliver it before saying anything else.
+                            continue
                         # The buffer is empty: every matching change up to the hub's position was delivered.
                         last = max(last, self.hub.position)
                         yield Marker(MarkerKind.PROGRESS, last)
