@@ -199,3 +199,21 @@ def test_a_change_written_through_one_replica_reaches_watchers_on_another(postgr
             assert (change.tag, change.position) == ("2.0", moved.position)
         finally:
             watcher.cancel()
+
+
+def test_watchers_are_ended_at_shutdown_with_the_position_to_resume_after(store_config) -> None:
+    with running_server(store_config) as server:
+        channel = grpc.insecure_channel(server.address)  # outlives the test server's own channel
+        watcher = Watcher(channel, namespace="team")
+        moved = push(server.stub, "ruby", "1", "a")
+        watcher.changes(2)  # stream created, tag moved
+    with pytest.raises(grpc.RpcError) as raised:
+        watcher.quiet(5)
+        watcher.next(timeout=5)
+    error = raised.value
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+    status = rpc_status.from_call(error)
+    info = error_details_pb2.ErrorInfo()
+    assert status is not None and status.details[0].Unpack(info)
+    assert info.reason == "SHUTTING_DOWN" and int(info.metadata["last_position"]) >= moved.position
+    channel.close()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 import grpc
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ..application.errors import ConcurrentUpdate, PositionNotReached
-from ..application.watching import WatcherTooSlow
+from ..application.watching import ServerShuttingDown, WatcherTooSlow
 from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidField, NotFound
 
 DOMAIN = "imagestreams.v1"
@@ -76,8 +78,22 @@ def to_status(error: Exception) -> grpc.Status:
             message=error.message,
             details=[_error_info("WATCHER_TOO_SLOW", {"last_position": str(error.last_position)})],
         )
+    elif isinstance(error, ServerShuttingDown):
+        proto = status_pb2.Status(
+            code=code_pb2.UNAVAILABLE,
+            message=error.message,
+            details=[_error_info("SHUTTING_DOWN", {"last_position": str(error.last_position)})],
+        )
     elif isinstance(error, DomainError):
         proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message)
+    elif isinstance(error, OperationalError | InterfaceError | psycopg.OperationalError):
+        # The database is unreachable or restarting: worth retrying, unlike an internal error.
+        log.warning("store unavailable: %s", error.__class__.__name__)
+        proto = status_pb2.Status(
+            code=code_pb2.UNAVAILABLE,
+            message="the store is unavailable; try again",
+            details=[_error_info("STORE_UNAVAILABLE")],
+        )
     else:
         log.exception("unexpected error", exc_info=error)
         proto = status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")

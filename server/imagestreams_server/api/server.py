@@ -98,6 +98,7 @@ class RunningServer:
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
+        self.hub.close_watchers()
         await self.server.stop(grace)
         if self.notifications is not None:
             self.notifications.stop()

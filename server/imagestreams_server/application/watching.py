@@ -60,6 +60,14 @@ class WatcherTooSlow(DomainError):
         self.last_position = last_position
 
 
+class ServerShuttingDown(DomainError):
+    """The server is stopping; the watcher can resume after `last_position` on another replica."""
+
+    def __init__(self, last_position: int) -> None:
+        super().__init__(f"the server is shutting down; resume after position {last_position}")
+        self.last_position = last_position
+
+
 @dataclass(frozen=True)
 class WatchSettings:
     # Seconds of silence before a progress marker, unless the request asks otherwise.
@@ -124,6 +132,8 @@ class Watching:
                         if change is not None and watch_filter.matches(change):
                             yield change
                         last = position
+                if subscription.closed:
+                    raise ServerShuttingDown(last)
                 if subscription.overflowed:
                     continue  # the buffer filled while catching up: catch up again from `last`
                 # Live.
@@ -143,6 +153,8 @@ class Watching:
                         yield Marker(MarkerKind.PROGRESS, last)
                         continue
                     if item is None:
+                        if subscription.closed:
+                            raise ServerShuttingDown(last)
                         raise WatcherTooSlow(last, self.settings.capacity)
                     if item.position <= last:
                         continue

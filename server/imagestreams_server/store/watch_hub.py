@@ -31,9 +31,16 @@ class Subscription:
         self.capacity = capacity
         self.queue: asyncio.Queue[Change | None] = asyncio.Queue()
         self.overflowed = False
+        self.closed = False
+
+    def close(self) -> None:
+        """Ends the watcher (the server is shutting down)."""
+        if not self.closed:
+            self.closed = True
+            self.queue.put_nowait(None)
 
     def offer(self, change: Change) -> None:
-        if self.overflowed:
+        if self.overflowed or self.closed:
             return
         if self.queue.qsize() >= self.capacity:
             self.overflowed = True
@@ -63,6 +70,11 @@ class WatchHub:
             await self._run(self._listener.start)
         self.position = await self._run(self.event_log.max_position)
         self._task = asyncio.create_task(self._follow(), name="watch-hub")
+
+    def close_watchers(self) -> None:
+        """Ends every watcher now, so clients move to another replica instead of waiting out a shutdown."""
+        for subscription in list(self._subscriptions):
+            subscription.close()
 
     async def stop(self) -> None:
         if self.wake_threadsafe in self.event_log.on_commit:
