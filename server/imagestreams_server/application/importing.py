@@ -203,22 +203,35 @@ class Importing:
         credentials: CredentialSource | None,
     ) -> TagOutcome:
         spec = existing.state.spec_tags.get(tag) if existing else None
-        annotations = spec.annotations if spec else {}
         try:
-            result = self.registry.import_image(
-                source,
-                import_mode=policy.import_mode.value,
-                prefer_arch=annotations.get(PREFER_ARCH, ""),
-                prefer_os=annotations.get(PREFER_OS, ""),
-                insecure=policy.insecure,
-                credentials=credentials,
-            )
+            result = self.read(source, spec.annotations if spec else {}, policy, credentials)
         except ImportFailure as failure:
             return TagOutcome(tag, source, failure=failure)
         assert not isinstance(result, Unchanged), "no last digest was given"
         current = existing.state.current(tag) if existing else None
         changed = current is None or current.image != result.digest
         return TagOutcome(tag, source, image=result, changed=changed)
+
+    def read(
+        self,
+        source: str,
+        annotations: dict[str, str],
+        policy: ImportPolicy,
+        credentials: CredentialSource | None,
+        last_digest: str | None = None,
+        registry: RegistryClient | None = None,
+    ) -> ImportedImage | Unchanged:
+        """Asks the registry for `source` the way its tag wants: its import mode, insecure flag and preferred
+        platform (the tag's `importer.image.openshift.io/prefer-*` annotations). Raises ImportFailure."""
+        return (registry or self.registry).import_image(
+            source,
+            import_mode=policy.import_mode.value,
+            prefer_arch=annotations.get(PREFER_ARCH, ""),
+            prefer_os=annotations.get(PREFER_OS, ""),
+            insecure=policy.insecure,
+            last_digest=last_digest,
+            credentials=credentials,
+        )
 
     def record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
         """Records one tag's outcome on a loaded stream (its image, or its failure); `changed` says whether the

@@ -7,7 +7,7 @@ from ..domain.history import TagEvent
 from ..domain.names import StreamName, istag_name, validate_namespace
 from ..domain.reference import ReferenceError, image_pull_policy, validate_digest
 from ..domain.state import StreamState, TagStatus
-from ..domain.tags import ReferencePolicy, SourceKind, prioritize_tags, source_description
+from ..domain.tags import ReferencePolicy, prioritize_tags, source_description
 from ..store import readmodel
 from ..store.app import EventLog
 from .errors import PositionNotReached
@@ -174,7 +174,7 @@ class Queries:
                 spec=state.spec_tags.get(tag),
                 status=state.status_tags.get(tag) or TagStatus(),
                 source_description=source_description(state.spec_tags.get(tag), state.namespace),
-                import_pending=self._import_pending(state, tag),
+                import_pending=state.waiting_for_import(tag),
                 pull_spec=self.pull_spec(state, tag),
                 image_pull_policy=image_pull_policy(f"{state.name}:{tag}"),
             )
@@ -186,20 +186,6 @@ class Queries:
             tags=tags,
             image_repository=self.status_repository(state),
         )
-
-    @staticmethod
-    def _import_pending(state: StreamState, tag: str) -> bool:
-        """A registry source named by tag waits for an import of the spec's generation."""
-        spec = state.spec_tags.get(tag)
-        if spec is None or spec.source is None or spec.reference or spec.source.kind is not SourceKind.DOCKER_IMAGE:
-            return False
-        # Observed: the newest generation an import answered, with an image or with a failure.
-        current = state.current(tag)
-        status = state.status_tags.get(tag)
-        observed = max(
-            [current.generation if current else 0, *(c.generation for c in (status.conditions if status else []))]
-        )
-        return spec.generation > observed
 
     # -- images ---------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from ..store import import_state, readmodel
 from ..store.app import EventLog
 from ..store.import_state import ImportState
 from . import unit_of_work
-from .importing import INSECURE_ANNOTATION, PREFER_ARCH, PREFER_OS, Importing, ImportInput, TagOutcome
+from .importing import INSECURE_ANNOTATION, Importing, ImportInput, TagOutcome
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class ScheduledImports:
             state = stored.state
             for spec in state.spec_tags.values():
                 last = states.get((state.namespace, state.name, spec.name))
-                if self.auto_import and _waiting_for_import(state, spec):
+                if self.auto_import and state.waiting_for_import(spec.name):
                     due.append(_Due(state, spec, None))  # a new or re-pointed tag: import it now
                     continue
                 if self.interval is None or not _scheduled(spec) or _pinned_and_imported(state, spec):
@@ -156,15 +156,7 @@ class ScheduledImports:
             summary.checked += 1
             policy = ImportPolicy(spec.insecure, spec.scheduled, spec.import_mode, spec.reference_policy)
             try:
-                result = self.registry.import_image(
-                    source,
-                    import_mode=spec.import_mode.value,
-                    prefer_arch=spec.annotations.get(PREFER_ARCH, ""),
-                    prefer_os=spec.annotations.get(PREFER_OS, ""),
-                    insecure=spec.insecure,
-                    last_digest=last_digest,
-                    credentials=credentials,
-                )
+                result = self.importing.read(source, spec.annotations, policy, credentials, last_digest, self.registry)
             except ImportFailure as failure:
                 summary.failed += 1
                 outcomes.append((TagOutcome(spec.name, source, failure=failure), policy))
@@ -204,19 +196,6 @@ class ScheduledImports:
 
 def _scheduled(spec: TagSpec) -> bool:
     return bool(spec.scheduled and not spec.reference and spec.source and spec.source.kind is SourceKind.DOCKER_IMAGE)
-
-
-def _waiting_for_import(state: StreamState, spec: TagSpec) -> bool:
-    """A registry source named by tag whose spec generation no import has answered yet (with an image or
-    with a failure): what OpenShift's import controller imports on its own."""
-    if spec.reference or spec.source is None or spec.source.kind is not SourceKind.DOCKER_IMAGE:
-        return False
-    current = state.current(spec.name)
-    status = state.status_tags.get(spec.name)
-    observed = max(
-        [current.generation if current else 0, *(c.generation for c in (status.conditions if status else []))]
-    )
-    return spec.generation > observed
 
 
 def _pinned_and_imported(state: StreamState, spec: TagSpec) -> bool:

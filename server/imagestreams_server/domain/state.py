@@ -10,7 +10,7 @@ from .errors import FailedPrecondition, NotFound
 from .history import TagCondition, TagEvent
 from .names import StreamName, isimage_name
 from .reference import digest_matches
-from .tags import TagSpec
+from .tags import SourceKind, TagSpec
 
 
 @dataclass
@@ -76,6 +76,18 @@ class StreamState:
     def trackers_of(self, tag: str) -> list[str]:
         """Tags of this stream that track `tag` directly, by name."""
         return sorted(name for name in self.spec_tags if name != tag and self.tracked_tag(name) == tag)
+
+    def waiting_for_import(self, tag: str) -> bool:
+        """Whether a tag's registry source (named by tag) has a spec generation no import has answered yet,
+        with an image or with a failure: `describe` shows it as importing, and the server imports it."""
+        spec = self.spec_tags.get(tag)
+        if spec is None or spec.reference or spec.source is None or spec.source.kind is not SourceKind.DOCKER_IMAGE:
+            return False
+        current = self.current(tag)
+        status = self.status_tags.get(tag)
+        conditions = status.conditions if status else []
+        observed = max([current.generation if current else 0, *(c.generation for c in conditions)])
+        return spec.generation > observed
 
     def images(self) -> dict[str, TagEvent]:
         """Every distinct image in the status history, with its newest event."""
