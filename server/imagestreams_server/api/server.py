@@ -107,8 +107,9 @@ class RunningServer:
             await asyncio.gather(self.scheduler, return_exceptions=True)
         await self.hub.stop()
         # Work already handed to the threads (a scheduler pass, a hub read) still runs after its task was
-        # cancelled: let it finish before the store is closed under it.
-        await asyncio.get_running_loop().run_in_executor(None, functools.partial(self.executor.shutdown, wait=True))
+        # cancelled: let what has started finish before the store is closed under it; drop what has not.
+        shutdown = functools.partial(self.executor.shutdown, wait=True, cancel_futures=True)
+        await asyncio.get_running_loop().run_in_executor(None, shutdown)
         self.registry.close()
         self.event_log.close()
 

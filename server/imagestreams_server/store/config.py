@@ -48,6 +48,9 @@ class StoreConfig:
                 POSTGRES_POOL_SIZE=str(self.pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
                 POSTGRES_PRE_PING="y",
+                # Seconds to wait for a pooled connection: a failing database surfaces (as UNAVAILABLE) in
+                # seconds rather than the library's 30 s per attempt.
+                POSTGRES_CONNECT_TIMEOUT="5",
                 APPLICATION_RECORDER_TOPIC="imagestreams_server.store.recorders:ProjectingPostgresRecorder",
             )
         else:

@@ -83,7 +83,8 @@ class WatchHub:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._listener is not None:
-            await self._run(self._listener.stop)
+            # Not on the shared executor: its threads may all be busy, and stopping must not wait for them.
+            await asyncio.to_thread(self._listener.stop)
 
     def wake_threadsafe(self) -> None:
         """Called from any thread after a commit or a notification."""
