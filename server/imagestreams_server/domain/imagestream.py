@@ -292,15 +292,7 @@ class ImageStream(TextIdAggregate):
             if ref_changed
             else None
         )
-        self.trigger_event(
-            self.TagSpecSet,
-            timestamp=now,
-            tag=spec.name,
-            spec=new_spec.to_dict(),
-            generation=stream_generation,
-            actor=actor,
-            cause=cause,
-        )
+        self._set_spec(new_spec, stream_generation, now=now, actor=actor, cause=cause)
         if resolved is not None:
             self._record_image(spec.name, resolved, now=now, actor=actor, cause=cause)
         return True

@@ -20,7 +20,7 @@ from ..domain.secret import Secret
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
 from . import secret_rows
-from .sql import Sql
+from .sql import Sql, keyset_where
 
 TRACKING_NAME = "readmodels"
 
@@ -278,14 +278,7 @@ def stream_position(sql: Sql, namespace: str, name: str) -> int:
 
 def list_streams(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredStream]:
     """Streams ordered by (namespace, name), starting after the given key; all namespaces when empty."""
-    clauses, params = [], []
-    if namespace:
-        clauses.append("namespace = %s")
-        params.append(namespace)
-    if after:
-        clauses.append("(namespace > %s OR (namespace = %s AND name > %s))")
-        params.extend([after[0], after[0], after[1]])
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = keyset_where(namespace, after)
     rows = sql.execute(
         f"SELECT doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s", (*params, limit)
     ).fetchall()

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.secret import RegistryEntry, Sealed, Secret, SecretType
-from .sql import Sql
+from .sql import Sql, keyset_where
 
 TABLE = "is_secrets"
 SCHEMA = (
@@ -67,15 +67,7 @@ def get(sql: Sql, namespace: str, name: str) -> StoredSecret | None:
 
 def page(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredSecret]:
     """Secrets ordered by (namespace, name), after the given key; every namespace when it is empty."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if namespace:
-        clauses.append("namespace = %s")
-        params.append(namespace)
-    if after:
-        clauses.append("(namespace > %s OR (namespace = %s AND name > %s))")
-        params.extend([after[0], after[0], after[1]])
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = keyset_where(namespace, after)
     rows = sql.execute(
         f"SELECT namespace, name, position, doc FROM {TABLE}{where} ORDER BY namespace, name LIMIT %s",
         (*params, limit),

@@ -44,6 +44,20 @@ class Sql:
         return self._cursor.fetchone()
 
 
+def keyset_where(namespace: str, after: tuple[str, str] | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a page of rows keyed by (namespace, name): rows of one
+    namespace (every namespace when empty), after the previous page's last key."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if namespace:
+        clauses.append("namespace = %s")
+        params.append(namespace)
+    if after:
+        clauses.append("(namespace > %s OR (namespace = %s AND name > %s))")
+        params.extend([after[0], after[0], after[1]])
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 def is_sqlite_recorder(recorder: ApplicationRecorder) -> bool:
     return isinstance(recorder, SQLiteApplicationRecorder)
 
