@@ -21,7 +21,7 @@ def test_eight_clients_tag_one_stream_two_hundred_times_each(server) -> None:
     errors: list[BaseException] = []
 
     def client(index: int) -> None:
-        with grpc.insecure_channel(server.address) as channel:
+        with server.open_channel(server.admin_token) as channel:
             stub = api_grpc.ImageStreamServiceStub(channel)
             for call in range(CALLS):
                 # Alternate between two images so every call really moves this client's tag.

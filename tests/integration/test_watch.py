@@ -39,7 +39,7 @@ def test_from_now_delivers_each_change_once_in_order(server) -> None:
         assert received[1].position == first.position
         assert received[1].current.image == digest("a") and not received[1].HasField("previous")
         assert received[2].previous.image == digest("a") and received[2].current.image == digest("b")
-        assert received[2].actor == "system:local"
+        assert received[2].actor == "admin"  # the authenticated caller
         positions = [r.position for r in received]
         assert positions == sorted(set(positions))
         assert [r for r in watcher.quiet(0.5) if r.marker != W.MARKER_PROGRESS] == []
@@ -203,7 +203,7 @@ def test_a_change_written_through_one_replica_reaches_watchers_on_another(postgr
 
 def test_watchers_are_ended_at_shutdown_with_the_position_to_resume_after(store_config) -> None:
     with running_server(store_config) as server:
-        channel = grpc.insecure_channel(server.address)  # outlives the test server's own channel
+        channel = server.open_channel(server.admin_token)  # outlives the test server's own channel
         watcher = Watcher(channel, namespace="team")
         moved = push(server.stub, "ruby", "1", "a")
         watcher.changes(2)  # stream created, tag moved

@@ -29,13 +29,14 @@ writes = st.lists(
 @given(plan=writes, reconnects=st.lists(st.integers(1, 8), max_size=6), split=st.integers(0, 40))
 def test_reconnecting_watcher_sees_every_change_once_in_order(server, plan, reconnects, split) -> None:
     namespace = f"p{uuid.uuid4().hex[:8]}"
+    server.create_project(namespace)
     log = EventLog(server.store)
     try:
         before = log.max_position()
         errors: list[BaseException] = []
 
         def writer(items: list[tuple[str, str, str]]) -> None:
-            with grpc.insecure_channel(server.address) as channel:
+            with server.open_channel(server.admin_token) as channel:
                 client = api_grpc.ImageStreamServiceStub(channel)
                 for stream, tag, seed in items:
                     request = api.TagRequest(

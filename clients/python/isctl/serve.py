@@ -86,12 +86,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "IMAGESTREAMS_SECRET_KEY_FILE; or the key itself in IMAGESTREAMS_SECRET_KEY). Default with SQLite: "
         "DATA_DIR/secret.key, generated on first start; PostgreSQL needs one, shared by every replica",
     )
+    parser.add_argument(
+        "--tls-cert",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_TLS_CERT", ""),
+        help="PEM certificate (chain) to serve gRPC over TLS (env IMAGESTREAMS_TLS_CERT); needs --tls-key",
+    )
+    parser.add_argument(
+        "--tls-key",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_TLS_KEY", ""),
+        help="PEM private key of --tls-cert (env IMAGESTREAMS_TLS_KEY)",
+    )
+    parser.add_argument(
+        "--client-ca",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_CLIENT_CA", ""),
+        help="PEM CA bundle: require client certificates signed by it (mutual TLS); a certificate's CN is the "
+        "caller's user name and its O entries its groups (env IMAGESTREAMS_CLIENT_CA)",
+    )
+    parser.add_argument(
+        "--allow-insecure-listen",
+        action="store_true",
+        default=os.environ.get("IMAGESTREAMS_ALLOW_INSECURE_LISTEN", "").lower() in ("1", "true", "yes"),
+        help="listen on a non-loopback address without TLS (only behind a TLS-terminating proxy)",
+    )
+    parser.add_argument(
+        "--admin-token-file",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_ADMIN_TOKEN_FILE", ""),
+        help="where a new store's cluster administrator token is written (default DATA_DIR/admin.token)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the server pulls in the database drivers, which every other verb can do without.
-    from imagestreams_server.api.server import ServerConfig, serve
+    from imagestreams_server.api.server import InsecureListen, ServerConfig, TlsConfig, serve
     from imagestreams_server.application.watching import WatchSettings
     from imagestreams_server.store.config import StoreConfig
     from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
@@ -106,6 +137,20 @@ def run(args: argparse.Namespace) -> int:
     url = args.database_url
     if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
         raise SystemExit("error: --database-url must be a postgresql:// (or sqlite:///PATH) URL")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise SystemExit("error: --tls-cert and --tls-key go together")
+    if args.client_ca and not args.tls_cert:
+        raise SystemExit("error: --client-ca needs --tls-cert and --tls-key")
+    tls = None
+    if args.tls_cert:
+        for flag, value in (
+            ("--tls-cert", args.tls_cert),
+            ("--tls-key", args.tls_key),
+            ("--client-ca", args.client_ca),
+        ):
+            if value and not Path(value).is_file():
+                raise SystemExit(f"error: {flag}: no such file: {value}")
+        tls = TlsConfig(Path(args.tls_cert), Path(args.tls_key), Path(args.client_ca) if args.client_ca else None)
     config = ServerConfig(
         listen=args.listen,
         store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
@@ -119,10 +164,13 @@ def run(args: argparse.Namespace) -> int:
         secret_key=SecretKeyConfig(
             Path(args.secret_key_file) if args.secret_key_file else None, os.environ.get(ENV_KEY, "")
         ),
+        tls=tls,
+        allow_insecure_listen=args.allow_insecure_listen,
+        admin_token_file=Path(args.admin_token_file) if args.admin_token_file else None,
     )
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(serve(config))
-        except SecretKeyError as error:
+        except (SecretKeyError, InsecureListen) as error:
             raise SystemExit(f"error: {error}") from None
     return 0

@@ -11,7 +11,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from ..application.errors import ConcurrentUpdate, PositionNotReached
+from ..application.errors import ConcurrentUpdate, PermissionDenied, PositionNotReached, Unauthenticated
 from ..application.watching import ServerShuttingDown, WatcherTooSlow
 from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidField, NotFound
 
@@ -83,6 +83,19 @@ def to_status(error: Exception) -> grpc.Status:
             code=code_pb2.UNAVAILABLE,
             message=error.message,
             details=[_error_info("SHUTTING_DOWN", {"last_position": str(error.last_position)})],
+        )
+    elif isinstance(error, Unauthenticated):
+        proto = status_pb2.Status(
+            code=code_pb2.UNAUTHENTICATED,
+            message=error.message,
+            details=[_error_info("UNAUTHENTICATED", error.metadata)],
+        )
+    elif isinstance(error, PermissionDenied):
+        metadata = {"verb": error.verb, "resource": error.resource, "namespace": error.namespace, **error.metadata}
+        proto = status_pb2.Status(
+            code=code_pb2.PERMISSION_DENIED,
+            message=error.message,
+            details=[_error_info("FORBIDDEN", {k: v for k, v in metadata.items() if v})],
         )
     elif isinstance(error, DomainError):
         proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message)

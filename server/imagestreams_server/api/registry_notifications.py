@@ -13,13 +13,14 @@ import hmac
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..application.commands import Commands, MappingInput
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotFound
 from ..domain.names import NAMESPACE_RE, STREAM_NAME_RE
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Push:
     tag: str
     digest: str
     docker_image_reference: str
-    # Who pushed, as the registry saw it (`registry:<user>`, or `registry` when anonymous).
+    # Who pushed, as the registry authenticated it (the user name), or `registry` when anonymous.
     actor: str
 
 
@@ -70,17 +71,20 @@ def pushes(envelope: dict[str, Any]) -> tuple[list[Push], int]:
         host = request.get("host", "")
         reference = f"{host}/{repository}@{digest}" if host else f"{repository}@{digest}"
         user = (event.get("actor") or {}).get("name", "")
-        found.append(Push(namespace, name, tag, digest, reference, f"registry:{user}" if user else "registry"))
+        found.append(Push(namespace, name, tag, digest, reference, user or "registry"))
     return found, ignored
 
 
 class NotificationsEndpoint:
     """A small threaded HTTP server beside the gRPC one (registries speak HTTP/1.1 JSON, not gRPC)."""
 
-    def __init__(self, listen: str, secret: str, commands: Commands) -> None:
+    def __init__(
+        self, listen: str, secret: str, commands: Commands, project_exists: Callable[[str], bool] = lambda ns: True
+    ) -> None:
         host, _, port = listen.rpartition(":")
         self.secret = secret
         self.commands = commands
+        self.project_exists = project_exists
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -120,6 +124,8 @@ class NotificationsEndpoint:
         found, ignored = pushes(envelope)
         for push in found:
             try:
+                if not self.project_exists(push.namespace):
+                    raise NotFound("project", push.namespace)
                 self.commands.create_mapping(
                     MappingInput(push.namespace, push.stream, push.tag, push.digest, push.docker_image_reference),
                     actor=push.actor,

@@ -17,6 +17,7 @@ from ..application.secrets import MOUNT, PULL, CredentialInput, SecretInput, Sec
 from ..domain.errors import InvalidField
 from ..domain.secret import SecretType
 from . import convert, paging
+from .access_guard import visible_namespaces
 from .errors import to_status
 
 T = TypeVar("T")
@@ -73,7 +74,11 @@ class SecretServicer(api_grpc.SecretServiceServicer):
             limit = page_size(request.page_size)
             after = paging.decode(request.page_token, 2)
             views = self.secrets.list(
-                request.namespace, (after[0], after[1]) if after else None, limit, request.min_position
+                request.namespace,
+                (after[0], after[1]) if after else None,
+                limit,
+                request.min_position,
+                within=visible_namespaces("list", "secrets", request.namespace),
             )
             token = paging.next_page_token(views, limit, lambda v: [v.namespace, v.name])
             return api.ListSecretsResponse(secrets=[secret_message(v) for v in views], next_page_token=token)

@@ -5,36 +5,50 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import ipaddress
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from imagestreams.v1 import access_service_pb2 as access_api
+from imagestreams.v1 import access_service_pb2_grpc as access_grpc
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import import_service_pb2_grpc as import_grpc
+from imagestreams.v1 import project_service_pb2 as project_api
+from imagestreams.v1 import project_service_pb2_grpc as project_grpc
 from imagestreams.v1 import secret_service_pb2 as secret_api
 from imagestreams.v1 import secret_service_pb2_grpc as secret_grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
+from ..application.access import AccessCommands
+from ..application.access_snapshot import AccessCache
+from ..application.caller import ContextExecutor
 from ..application.importing import Importing
 from ..application.scheduling import ScheduledImports
 from ..application.secrets import Secrets
 from ..application.service import Service, new_uid
 from ..application.watching import Watching, WatchSettings
 from ..importer import RegistryClient
+from ..store import access_rows
 from ..store.app import EventLog
 from ..store.config import StoreConfig
 from ..store.crypto import SecretKeyConfig, load_secret_box
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
+from .access_guard import AccessGuard
+from .access_servicer import AccessServicer, ProjectServicer
 from .import_servicer import ImportServicer
 from .registry_notifications import NotificationsEndpoint
 from .secret_servicer import SecretServicer
@@ -46,6 +60,39 @@ SERVICE_NAME = api.DESCRIPTOR.services_by_name["ImageStreamService"].full_name
 WATCH_SERVICE_NAME = watch_api.DESCRIPTOR.services_by_name["WatchService"].full_name
 IMPORT_SERVICE_NAME = import_api.DESCRIPTOR.services_by_name["ImportService"].full_name
 SECRET_SERVICE_NAME = secret_api.DESCRIPTOR.services_by_name["SecretService"].full_name
+ACCESS_SERVICE_NAME = access_api.DESCRIPTOR.services_by_name["AccessService"].full_name
+PROJECT_SERVICE_NAME = project_api.DESCRIPTOR.services_by_name["ProjectService"].full_name
+SERVICE_NAMES = (
+    SERVICE_NAME,
+    WATCH_SERVICE_NAME,
+    IMPORT_SERVICE_NAME,
+    SECRET_SERVICE_NAME,
+    ACCESS_SERVICE_NAME,
+    PROJECT_SERVICE_NAME,
+)
+ADMIN_TOKEN_FILE = "admin.token"
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """The server's certificate and key (PEM files), and the CA whose client certificates it requires."""
+
+    cert_file: Path
+    key_file: Path
+    client_ca_file: Path | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        ca = self.client_ca_file.read_bytes() if self.client_ca_file else None
+        return grpc.ssl_server_credentials(
+            [(self.key_file.read_bytes(), self.cert_file.read_bytes())],
+            root_certificates=ca,
+            # grpc either requires a client certificate or does not ask for one: with a client CA, mutual TLS.
+            require_client_auth=ca is not None,
+        )
+
+
+class InsecureListen(ValueError):
+    """A non-loopback address without TLS: tokens would cross the network in clear text."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +116,13 @@ class ServerConfig:
     notifications_secret: str = ""
     # The key that encrypts pull secrets (store/crypto.py says where it comes from when not given).
     secret_key: SecretKeyConfig = field(default_factory=SecretKeyConfig)
+    tls: TlsConfig | None = None
+    # Listen on a non-loopback address without TLS anyway (behind a TLS-terminating proxy, say).
+    allow_insecure_listen: bool = False
+    # Where a new store's cluster administrator token is written (default: DATA_DIR/admin.token).
+    admin_token_file: Path | None = None
+    # Off only in benchmarks that measure what the checks cost: every caller may do everything.
+    access_control: bool = True
 
 
 class RunningServer:
@@ -85,6 +139,8 @@ class RunningServer:
         scheduler: asyncio.Task[None] | None,
         notifications: NotificationsEndpoint | None = None,
         executor: ThreadPoolExecutor | None = None,
+        admin_token: str = "",
+        access_cache: AccessCache | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -95,6 +151,9 @@ class RunningServer:
         self.scheduler = scheduler
         self.notifications = notifications
         self.executor = executor or ThreadPoolExecutor(max_workers=1)
+        # The cluster administrator's token when this start created it (a new store), else empty.
+        self.admin_token = admin_token
+        self.access_cache = access_cache
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
@@ -115,17 +174,28 @@ class RunningServer:
 
 
 async def start(config: ServerConfig) -> RunningServer:
-    # First: a key that cannot be used stops the start before anything is opened.
+    # First: a key that cannot be used, or an address that would expose tokens, stops the start before
+    # anything is opened.
+    check_listen(config)
     secret_box = load_secret_box(config.secret_key, config.store)
     event_log = EventLog(config.store)
     replayed = event_log.ensure_read_models()
     if replayed:
         log.info("rebuilt read models from %d events", replayed)
     service = Service(event_log, registry_hostname=config.registry_hostname)
-    executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
+    # Each task runs with the submitting request's context variables: the caller recorded on its events.
+    executor = ContextExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
+    access_cache = AccessCache(event_log)
+    access = AccessCommands(event_log, access_cache, service.context, new_uid)
+    admin_token = _bootstrap(config, access)
+    _invalidate_on_access_changes(event_log, access_cache)
     hub = WatchHub(event_log, executor, poll_interval=config.watch_poll_interval)
+    hub.observers.append(lambda event: access_rows.is_access_event(event) and access_cache.invalidate())
     await hub.start(_listener_factory(config.store, event_log))
-    server = grpc.aio.server(migration_thread_pool=executor)
+    interceptors = [AccessGuard(access_cache, executor, service.clock)] if config.access_control else []
+    server = grpc.aio.server(migration_thread_pool=executor, interceptors=interceptors)
+    access_grpc.add_AccessServiceServicer_to_server(AccessServicer(access, access_cache, executor), server)
+    project_grpc.add_ProjectServiceServicer_to_server(ProjectServicer(access, access_cache, executor), server)
     api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
     watch_grpc.add_WatchServiceServicer_to_server(
         WatchServicer(Watching(event_log, hub, executor, config.watch)), server
@@ -153,27 +223,89 @@ async def start(config: ServerConfig) -> RunningServer:
         if not config.notifications_secret:
             raise ValueError("the registry notifications endpoint needs a secret")
         notifications = NotificationsEndpoint(
-            config.notifications_listen, config.notifications_secret, service.commands
+            config.notifications_listen,
+            config.notifications_secret,
+            service.commands,
+            project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
         )
         notifications.start()
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = (
-        SERVICE_NAME,
-        WATCH_SERVICE_NAME,
-        IMPORT_SERVICE_NAME,
-        SECRET_SERVICE_NAME,
-        health.SERVICE_NAME,
-        reflection.SERVICE_NAME,
-    )
-    reflection.enable_server_reflection(services, server)
-    port = server.add_insecure_port(config.listen)
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    if config.tls is not None:
+        port = server.add_secure_port(config.listen, config.tls.credentials())
+    else:
+        port = server.add_insecure_port(config.listen)
     if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
     await server.start()
-    for name in ("", SERVICE_NAME, WATCH_SERVICE_NAME, IMPORT_SERVICE_NAME, SECRET_SERVICE_NAME):
+    for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, event_log, hub, health_servicer, registry, scheduler, notifications, executor)
+    return RunningServer(
+        server,
+        port,
+        event_log,
+        hub,
+        health_servicer,
+        registry,
+        scheduler,
+        notifications,
+        executor,
+        admin_token=admin_token,
+        access_cache=access_cache,
+    )
+
+
+def check_listen(config: ServerConfig) -> None:
+    """Plain-text gRPC only on loopback, unless told otherwise: bearer tokens travel in every call."""
+    if config.tls is not None or config.allow_insecure_listen:
+        return
+    host = config.listen.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise InsecureListen(
+            f"refusing to listen on {config.listen} without TLS: tokens would cross the network in clear text; "
+            "give --tls-cert and --tls-key, or --allow-insecure-listen behind a TLS-terminating proxy"
+        )
+
+
+def _bootstrap(config: ServerConfig, access: AccessCommands) -> str:
+    """On a new store: the cluster administrator's token, written once to a file only its owner can read."""
+    issued = access.bootstrap()
+    if issued is None:
+        return ""
+    path = config.admin_token_file or config.store.data_dir / ADMIN_TOKEN_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created with its mode, never readable by others even for an instant.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            os.fchmod(file.fileno(), 0o600)
+            file.write(issued.secret + "\n")
+    except OSError as error:
+        log.error("could not write the cluster administrator token to %s: %s", path, error.strerror)
+    else:
+        log.info(
+            'created cluster administrator "admin"; its token is in %s (log in: isctl login --token="$(cat %s)")',
+            path,
+            path,
+        )
+    return issued.secret
+
+
+def _invalidate_on_access_changes(event_log: EventLog, cache: AccessCache) -> None:
+    """This process's access changes replace the snapshot before the command returns (read your writes)."""
+
+    def observe(recordings: list[Any]) -> None:
+        if any(access_rows.is_access_event(r.domain_event) for r in recordings):
+            cache.invalidate()
+
+    event_log.on_recorded.append(observe)
 
 
 def _start_scheduler(

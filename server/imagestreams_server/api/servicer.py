@@ -18,6 +18,7 @@ from ..application.queries import page_size
 from ..application.service import Service
 from ..domain.state import StreamState
 from . import convert, paging
+from .access_guard import visible_namespaces as _visible
 from .errors import to_status
 
 T = TypeVar("T")
@@ -76,7 +77,11 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             limit = page_size(request.page_size)
             after = paging.decode(request.page_token, 2)
             views = self.service.queries.streams(
-                request.namespace, (after[0], after[1]) if after else None, limit, request.min_position
+                request.namespace,
+                (after[0], after[1]) if after else None,
+                limit,
+                request.min_position,
+                within=_visible("list", "imagestreams", request.namespace),
             )
             token = paging.next_page_token(views, limit, lambda v: [v.state.namespace, v.state.name])
             return api.ListImageStreamsResponse(

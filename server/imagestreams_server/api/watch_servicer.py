@@ -9,10 +9,13 @@ import grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
+from ..application.errors import PermissionDenied, Unauthenticated
 from ..application.watching import Marker, MarkerKind, Start, StartKind, Watching, watch_filter
 from ..domain.errors import InvalidField
 from ..store.changes import Change, ChangeKind
 from . import convert
+from .access_guard import RequestAccess, denied_message, request_access
+from .access_rules import Check
 from .errors import to_status
 
 CHANGE_KINDS = {
@@ -61,10 +64,33 @@ class WatchServicer(watch_grpc.WatchServiceServicer):
                 raise InvalidField(
                     "progress_interval_seconds", f"must be between {MIN_PROGRESS} and {MAX_PROGRESS} seconds"
                 )
+            access = request_access()
+            last_position = 0
             async for item in self.watching.watch(target, _start(request), float(interval) or None):
+                if access is not None and not _may_see(access, request.namespace, item, last_position):
+                    continue
+                last_position = item.position
                 yield self._response(item)
         except Exception as error:  # every error leaves as a status, never as a crash
             await context.abort_with_status(to_status(error))
+
+
+def _may_see(access: RequestAccess, namespace: str, item: Change | Marker, last_position: int) -> bool:
+    """Rights are checked again at every item, so a watch ends as soon as they go: a revoked or expired token
+    ends it UNAUTHENTICATED, a removed role PERMISSION_DENIED; both say the last position sent, to resume from
+    once allowed again. A watch of every project skips the changes of projects the caller may not watch."""
+    resume = {"last_position": str(last_position)}
+    if not access.still_authenticated():
+        raise Unauthenticated(
+            f"the token was revoked or has expired; log in again and resume after position {last_position}", resume
+        )
+    if namespace:
+        check = Check("watch", "imagestreams", namespace)
+        if not access.allowed(check.verb, check.resource, namespace):
+            message = f"{denied_message(access.identity, check)} (any more); resume after position {last_position}"
+            raise PermissionDenied(message, check.verb, check.resource, namespace, resume)
+        return True
+    return isinstance(item, Marker) or access.allowed("watch", "imagestreams", item.namespace)
 
 
 def _start(request: watch_api.WatchRequest) -> Start:

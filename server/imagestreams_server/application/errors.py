@@ -16,3 +16,29 @@ class PositionNotReached(DomainError):
         super().__init__(f"log position {wanted} has not been reached (the log is at {current})")
         self.wanted = wanted
         self.current = current
+
+
+class Unauthenticated(DomainError):
+    """No credentials where some are needed, or credentials that prove nothing (unknown, expired, revoked)."""
+
+    def __init__(self, message: str, metadata: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.metadata = dict(metadata or {})
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but no role binding allows what it asked."""
+
+    def __init__(
+        self,
+        message: str,
+        verb: str = "",
+        resource: str = "",
+        namespace: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+        self.metadata = dict(metadata or {})

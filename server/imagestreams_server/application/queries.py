@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..domain.errors import InvalidField, NotFound
 from ..domain.history import TagEvent
 from ..domain.names import StreamName, istag_name, validate_namespace
@@ -67,13 +69,20 @@ class Queries:
             return readmodel.stream_position(sql, name.namespace, name.name)
 
     def streams(
-        self, namespace: str, after: tuple[str, str] | None, limit: int, min_position: int = 0
+        self,
+        namespace: str,
+        after: tuple[str, str] | None,
+        limit: int,
+        min_position: int = 0,
+        within: Collection[str] | None = None,
     ) -> list[StreamView]:
+        """A page of one namespace's streams; of every namespace (or every one of `within`) when empty."""
         if namespace:
             validate_namespace(namespace)
         self.wait_for(min_position)
         with self.log.read() as sql:
-            return [StreamView(s.state, s.position) for s in readmodel.list_streams(sql, namespace, after, limit)]
+            stored = readmodel.list_streams(sql, namespace, after, limit, within)
+            return [StreamView(s.state, s.position) for s in stored]
 
     def status_repository(self, state: StreamState) -> str:
         if self.registry_hostname:

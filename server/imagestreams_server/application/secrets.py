@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -185,14 +185,19 @@ class Secrets:
         return _stored_view(stored)
 
     def list(
-        self, namespace: str, after: tuple[str, str] | None, limit: int, min_position: int = 0
+        self,
+        namespace: str,
+        after: tuple[str, str] | None,
+        limit: int,
+        min_position: int = 0,
+        within: Collection[str] | None = None,
     ) -> list[SecretView]:
         if namespace:
             validate_namespace(namespace)
         self._box()
         self.queries.wait_for(min_position)
         with self.log.read() as sql:
-            return [_stored_view(s) for s in secret_rows.page(sql, namespace, after, limit)]
+            return [_stored_view(s) for s in secret_rows.page(sql, namespace, after, limit, within)]
 
     # -- for imports ----------------------------------------------------------------------------------------
 

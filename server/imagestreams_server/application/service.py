@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..store.app import EventLog
+from . import caller
 from .commands import Commands
 from .queries import Queries
 from .unit_of_work import Context
 
-# Until callers authenticate, every change is recorded as made by this identity.
+# Changes made by the server itself (background imports), outside any request.
 LOCAL_ACTOR = "system:local"
 
 
@@ -37,5 +38,10 @@ class Service:
         self.queries = Queries(log, registry_hostname=registry_hostname)
         self.commands = Commands(log, self.context, uid, self.queries.position_of)
 
-    def context(self, actor: str = LOCAL_ACTOR, cause: str = "") -> Context:
+    def context(self, actor: str = "", cause: str = "") -> Context:
+        """When and by whom: the request's caller unless told otherwise; the server itself outside requests."""
+        current = caller.current()
+        if not actor:
+            actor = current.actor if current else LOCAL_ACTOR
+            cause = cause or (current.cause if current else "")
         return Context(now=self.clock(), actor=actor, cause=cause)

@@ -66,6 +66,10 @@ class UnitOfWork:
             )
         return stream
 
+    def get(self, aggregate_id: str) -> Any:
+        """Any aggregate by id, or None if it was never created."""
+        return self._get(aggregate_id)
+
     def add(self, aggregate: Any) -> None:
         self._loaded[aggregate.id] = aggregate
 

@@ -31,10 +31,14 @@ class EventLog(Application[str]):
         env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
         # Called with no arguments after every commit of this process.
         self.on_commit: list[Callable[[], None]] = []
+        # Called with the recordings of every commit of this process, before the command returns.
+        self.on_recorded: list[Callable[[list[Recording[str]]], None]] = []
         self._exclusive = threading.Lock()
         super().__init__(env=env)
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
+        for observer in list(self.on_recorded):
+            observer(recordings)
         # After each commit: wakes this process's watch hub without waiting for a database notification.
         for callback in list(self.on_commit):
             callback()

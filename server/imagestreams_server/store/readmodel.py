@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from ..domain.imagestream import ImageStream
 from ..domain.secret import Secret
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
-from . import secret_rows
+from . import access_rows, secret_rows
 from .sql import Sql, keyset_where
 
 TRACKING_NAME = "readmodels"
@@ -60,8 +60,17 @@ SCHEMA = (
         name TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
     *secret_rows.SCHEMA,
+    *access_rows.SCHEMA,
 )
-TABLES = ("is_streams", "is_tags", "is_images", "is_tag_history", "is_tracking", secret_rows.TABLE)
+TABLES = (
+    "is_streams",
+    "is_tags",
+    "is_images",
+    "is_tag_history",
+    "is_tracking",
+    secret_rows.TABLE,
+    *access_rows.TABLES,
+)
 
 
 def create_tables(sql: Sql) -> None:
@@ -86,8 +95,11 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
     each aggregate's own row and the rows of the tags its events named."""
     last_position: dict[str, int] = {}
     touched: dict[str, set[str] | None] = {}
+    access_position = 0
     for position, event in recorded:
         _write_event_rows(sql, position, event)
+        if access_rows.is_access_event(event):
+            access_position = position
         last_position[event.originator_id] = position
         tags = touched.setdefault(event.originator_id, set())
         if isinstance(event, _ALL_TAGS):
@@ -99,6 +111,8 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
             _write_state(sql, aggregate, last_position[aggregate.id], touched[aggregate.id])
     if recorded:
         _advance_tracking(sql, max(p for p, _ in recorded))
+    if access_position:
+        access_rows.advance_tracking(sql, access_position)
 
 
 def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
@@ -109,16 +123,21 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
     last_position: dict[str, int] = {}
     count = 0
     top = 0
+    access_position = 0
     for position, event in log:
         aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
         _write_event_rows(sql, position, event)
         last_position[event.originator_id] = position
+        if access_rows.is_access_event(event):
+            access_position = position
         count += 1
         top = position
     for aggregate_id, aggregate in aggregates.items():
         _write_state(sql, aggregate, last_position[aggregate_id], None)
     if count:
         _advance_tracking(sql, top)
+    if access_position:
+        access_rows.advance_tracking(sql, access_position)
     return count
 
 
@@ -194,6 +213,8 @@ def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None)
         )
     elif isinstance(aggregate, Secret):
         secret_rows.write(sql, aggregate, position)
+    else:
+        access_rows.write(sql, aggregate, position)
 
 
 def _advance_tracking(sql: Sql, position: int) -> None:
@@ -276,9 +297,12 @@ def stream_position(sql: Sql, namespace: str, name: str) -> int:
     return int(row["position"]) if row else 0
 
 
-def list_streams(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredStream]:
-    """Streams ordered by (namespace, name), starting after the given key; all namespaces when empty."""
-    where, params = keyset_where(namespace, after)
+def list_streams(
+    sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int, within: Collection[str] | None = None
+) -> list[StoredStream]:
+    """Streams ordered by (namespace, name), starting after the given key; all namespaces (or all of
+    `within`) when empty."""
+    where, params = keyset_where(namespace, after, within)
     rows = sql.execute(
         f"SELECT doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s", (*params, limit)
     ).fetchall()

@@ -6,6 +6,7 @@ A row holds what a listing shows and the sealed credentials imports open; never 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,9 +66,12 @@ def get(sql: Sql, namespace: str, name: str) -> StoredSecret | None:
     return _stored(row) if row else None
 
 
-def page(sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int) -> list[StoredSecret]:
-    """Secrets ordered by (namespace, name), after the given key; every namespace when it is empty."""
-    where, params = keyset_where(namespace, after)
+def page(
+    sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int, within: Collection[str] | None = None
+) -> list[StoredSecret]:
+    """Secrets ordered by (namespace, name), after the given key; every namespace (or every one of `within`)
+    when it is empty."""
+    where, params = keyset_where(namespace, after, within)
     rows = sql.execute(
         f"SELECT namespace, name, position, doc FROM {TABLE}{where} ORDER BY namespace, name LIMIT %s",
         (*params, limit),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -44,14 +44,20 @@ class Sql:
         return self._cursor.fetchone()
 
 
-def keyset_where(namespace: str, after: tuple[str, str] | None) -> tuple[str, list[Any]]:
+def keyset_where(
+    namespace: str, after: tuple[str, str] | None, within: Collection[str] | None = None
+) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of a page of rows keyed by (namespace, name): rows of one
-    namespace (every namespace when empty), after the previous page's last key."""
+    namespace (every namespace when empty, or every one of `within` when given), after the previous page's
+    last key."""
     clauses: list[str] = []
     params: list[Any] = []
     if namespace:
         clauses.append("namespace = %s")
         params.append(namespace)
+    elif within is not None:
+        clauses.append(f"namespace IN ({', '.join(['%s'] * len(within))})" if within else "1 = 0")
+        params.extend(sorted(within))
     if after:
         clauses.append("(namespace > %s OR (namespace = %s AND name > %s))")
         params.extend([after[0], after[0], after[1]])

@@ -61,6 +61,8 @@ class WatchHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._listener: Any = None
+        # Called on the event loop with every event the hub reads from the log (after this process started).
+        self.observers: list[Callable[[Any], None]] = []
 
     async def start(self, listener_factory: Callable[[Callable[[], None]], Any] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -105,12 +107,16 @@ class WatchHub:
     def watchers(self) -> int:
         return len(self._subscriptions)
 
+    def read_events(self, after: int, until: int | None, limit: int = READ_PAGE) -> list[tuple[int, Any]]:
+        """Blocking: the log's events after `after` (up to `until`), with their positions."""
+        notifications = self.event_log.recorder.select_notifications(after, limit, stop=until, inclusive_of_start=False)
+        mapper = self.event_log.mapper
+        return [(n.id, mapper.to_domain_event(n)) for n in notifications]
+
     def read_changes(self, after: int, until: int | None, limit: int = READ_PAGE) -> list[tuple[int, Change | None]]:
         """Blocking: the log's events after `after` (up to `until`), as changes (None for events watchers do
         not see), with their positions."""
-        notifications = self.event_log.recorder.select_notifications(after, limit, stop=until, inclusive_of_start=False)
-        mapper = self.event_log.mapper
-        return [(n.id, change_of(n.id, mapper.to_domain_event(n))) for n in notifications]
+        return [(position, change_of(position, event)) for position, event in self.read_events(after, until, limit)]
 
     async def _follow(self) -> None:
         while True:
@@ -128,8 +134,11 @@ class WatchHub:
 
     async def _drain(self) -> None:
         while True:
-            page = await self._run(self.read_changes, self.position, None)
-            for position, change in page:
+            page = await self._run(self.read_events, self.position, None)
+            for position, event in page:
+                for observer in self.observers:
+                    observer(event)
+                change = change_of(position, event)
                 if change is not None:
                     for subscription in list(self._subscriptions):
                         if subscription.filter.matches(change):
