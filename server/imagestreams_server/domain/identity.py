@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import InvalidField
-from .names import validate_namespace
+from .names import DNS_SUBDOMAIN_MAX, DNS_SUBDOMAIN_RE, validate_namespace
 
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 ANONYMOUS = "system:anonymous"
@@ -24,8 +24,6 @@ BOOTSTRAP_ADMIN = "admin"
 # User and group names: what OpenShift accepts, less what would be ambiguous in our messages and flags.
 PRINCIPAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 PRINCIPAL_MAX = 253
-# Service accounts are Kubernetes objects: a DNS-1123 subdomain.
-SERVICE_ACCOUNT_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 class SubjectKind(enum.Enum):
@@ -111,7 +109,7 @@ def validate_service_account(namespace: str, name: str, prefix: str = "") -> Non
     validate_namespace(namespace, f"{dot}namespace")
     if not name:
         raise InvalidField(f"{dot}name", "service account name is required")
-    if len(name) > PRINCIPAL_MAX or not SERVICE_ACCOUNT_RE.fullmatch(name):
+    if len(name) > DNS_SUBDOMAIN_MAX or not DNS_SUBDOMAIN_RE.fullmatch(name):
         raise InvalidField(
             f"{dot}name",
             f'invalid service account name "{name}": a lowercase RFC 1123 subdomain must consist of lower case '

@@ -9,6 +9,9 @@ from .errors import InvalidField
 
 NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 NAMESPACE_MAX = 63
+# Kubernetes object names (secrets, service accounts): a DNS-1123 subdomain.
+DNS_SUBDOMAIN_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+DNS_SUBDOMAIN_MAX = 253
 STREAM_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 # namespace + "/" + name may not be longer than this (a registry repository path limit).
 QUALIFIED_NAME_MAX = 255

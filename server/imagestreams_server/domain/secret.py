@@ -8,18 +8,14 @@ Command methods decide and record; event `apply`s are the only code that changes
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .base import TextIdAggregate
 from .errors import InvalidField
-from .names import validate_namespace
+from .names import DNS_SUBDOMAIN_MAX, DNS_SUBDOMAIN_RE, validate_namespace
 
-# Kubernetes object names: a DNS-1123 subdomain.
-SECRET_NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-SECRET_NAME_MAX = 253
 # The one service account there is: imports run as it. `oc secrets link` names one, so the CLI keeps the shape.
 DEFAULT_SERVICE_ACCOUNT = "default"
 
@@ -62,12 +58,12 @@ def validate_secret_name(namespace: str, name: str, prefix: str = "") -> None:
     validate_namespace(namespace, f"{dot}namespace")
     if not name:
         raise InvalidField(f"{dot}name", "secret name is required")
-    if len(name) > SECRET_NAME_MAX or not SECRET_NAME_RE.fullmatch(name):
+    if len(name) > DNS_SUBDOMAIN_MAX or not DNS_SUBDOMAIN_RE.fullmatch(name):
         raise InvalidField(
             f"{dot}name",
             f'invalid secret name "{name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric '
             f"characters, '-' or '.', start and end with an alphanumeric character, and be at most "
-            f"{SECRET_NAME_MAX} characters",
+            f"{DNS_SUBDOMAIN_MAX} characters",
         )
 
 
