@@ -7,9 +7,14 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const PROTO_ROOT = path.join(__dirname, '..', '..', 'proto');
-const PROTO_FILES = ['image_stream_service', 'watch_service', 'import_service', 'secret_service'].map(
-  (name) => `imagestreams/v1/${name}.proto`,
-);
+const PROTO_FILES = [
+  'image_stream_service',
+  'watch_service',
+  'import_service',
+  'secret_service',
+  'access_service',
+  'project_service',
+].map((name) => `imagestreams/v1/${name}.proto`);
 
 function loadPackage() {
   const definition = protoLoader.loadSync(PROTO_FILES, {
@@ -37,18 +42,47 @@ function promisify(client) {
   return calls;
 }
 
-function connect(address, credentials = grpc.credentials.createInsecure()) {
+// Adds fixed metadata (the bearer token, a request id) to every call, unary and streaming alike. An
+// interceptor rather than call credentials: grpc-js refuses to send call credentials over a plain channel,
+// which a server on loopback is.
+function metadataInterceptor(pairs) {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        for (const [key, value] of pairs) metadata.set(key, value);
+        next(metadata, listener);
+      },
+    });
+}
+
+// connect(address, { token, requestId, credentials }): `token` is sent as `authorization: Bearer TOKEN` on
+// every call; `credentials` are channel credentials (grpc.credentials.createSsl(...) for TLS; default plain).
+// A ChannelCredentials object as the second argument is still taken as `credentials`.
+function connect(address, options = {}) {
+  const settings = options instanceof grpc.ChannelCredentials ? { credentials: options } : options;
+  const credentials = settings.credentials ?? grpc.credentials.createInsecure();
+  const pairs = [];
+  if (settings.token) pairs.push(['authorization', `Bearer ${settings.token}`]);
+  if (settings.requestId) pairs.push(['x-request-id', settings.requestId]);
+  const clientOptions = pairs.length ? { interceptors: [metadataInterceptor(pairs)] } : {};
   const pkg = loadPackage();
-  const imageStreams = new pkg.ImageStreamService(address, credentials);
-  const watchService = new pkg.WatchService(address, credentials);
-  const imports = new pkg.ImportService(address, credentials);
+  const make = (Service) => new Service(address, credentials, clientOptions);
+  const imageStreams = make(pkg.ImageStreamService);
+  const watchService = make(pkg.WatchService);
+  const imports = make(pkg.ImportService);
+  const secrets = make(pkg.SecretService);
+  const access = make(pkg.AccessService);
+  const projects = make(pkg.ProjectService);
   return {
     imageStreams: promisify(imageStreams),
     imports: promisify(imports),
+    secrets: promisify(secrets),
+    access: promisify(access),
+    projects: promisify(projects),
     // A server-streaming call: listen for 'data', 'error' and 'end'; cancel() ends it.
     watch: (request) => watchService.Watch(request),
     close() {
-      for (const client of [imageStreams, watchService, imports]) client.close();
+      for (const client of [imageStreams, watchService, imports, secrets, access, projects]) client.close();
     },
   };
 }

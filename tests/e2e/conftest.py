@@ -1,7 +1,10 @@
 """End-to-end fixtures: a real `isctl serve` process, and `isctl` run as a user types it.
 
 One server per test module (each test uses stream names of its own), started on a free loopback port with
-its SQLite log in a temporary directory, ready once the gRPC health check says SERVING.
+its SQLite log in a temporary directory, ready once the gRPC health check says SERVING. A fresh server makes
+a cluster administrator and writes its token to DATA_DIR/admin.token: every `isctl` the fixtures run, and
+every client they make, uses that token, and `isctl` reads and writes a configuration file of the module's
+own (ISCTL_CONFIG), never the developer's ~/.isctl.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -18,9 +22,13 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from imagestreams_client import Client
 
-from tests.e2e.support import Isctl, isctl_command
+from tests.e2e.support import Isctl, ensure_projects, isctl_command, read_admin_token
 
 STARTUP_TIMEOUT = 60.0
+
+# Namespaces the tests of the modules write into besides `default`: writes need a project, so the fixtures
+# make them (as the administrator) before the tests run.
+E2E_PROJECTS = ("team", "paging", "listing", "cli-basic", "cli-stdin", "cli-files", "cli-link", "cli-import")
 
 
 def _free_port() -> int:
@@ -40,8 +48,10 @@ def _wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Pat
                 answer = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
                 if answer.status == health_pb2.HealthCheckResponse.SERVING:
                     return
-            except grpc.RpcError:
-                pass  # not listening yet
+            except grpc.RpcError as error:
+                if error.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                    return  # a server that asks for credentials even here is up
+                # otherwise: not listening yet
             time.sleep(0.1)
     raise RuntimeError(f"isctl serve did not become healthy in {STARTUP_TIMEOUT}s:\n{log.read_text()}")
 
@@ -57,33 +67,57 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(5)
 
 
+@dataclass(frozen=True)
+class ServeProcess:
+    address: str
+    data_dir: Path
+    # The cluster administrator's token ("" when the server wrote none).
+    admin_token: str
+
+
 @pytest.fixture(scope="module")
-def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`isctl serve` as a subprocess on a free port; stopped after the module's tests."""
+def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """`isctl serve` as a subprocess on a free port, with the projects the tests write into; stopped after
+    the module's tests."""
     directory = tmp_path_factory.mktemp("isctl-serve")
+    data_dir = directory / "data"
     log = directory / "serve.log"
     address = f"127.0.0.1:{_free_port()}"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             # No background import: the tests name registries that do not exist, and must not reach for them.
-            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(directory / "data"), "--no-auto-import"],
+            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(data_dir), "--no-auto-import"],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
         try:
             _wait_until_serving(address, process, log)
-            yield address
+            token = read_admin_token(data_dir)
+            ensure_projects(address, token, E2E_PROJECTS)
+            yield ServeProcess(address, data_dir, token)
         finally:
             _stop(process)
 
 
 @pytest.fixture(scope="module")
-def isctl(server_address: str) -> Isctl:
-    return Isctl(server_address)
+def server_address(serve_process: ServeProcess) -> str:
+    return serve_process.address
 
 
 @pytest.fixture(scope="module")
-def client(server_address: str) -> Iterator[Client]:
+def admin_token(serve_process: ServeProcess) -> str:
+    return serve_process.admin_token
+
+
+@pytest.fixture(scope="module")
+def isctl(serve_process: ServeProcess, tmp_path_factory: pytest.TempPathFactory) -> Isctl:
+    """`isctl` as the cluster administrator (ISCTL_TOKEN), with a configuration file of its own."""
+    config = tmp_path_factory.mktemp("isctl-config") / "config"
+    return Isctl(serve_process.address, token=serve_process.admin_token, config=config)
+
+
+@pytest.fixture(scope="module")
+def client(serve_process: ServeProcess) -> Iterator[Client]:
     """The client library, for what a registry does rather than a user (recording pushed images)."""
-    with Client(server_address) as api_client:
+    with Client(serve_process.address, token=serve_process.admin_token or None) as api_client:
         yield api_client

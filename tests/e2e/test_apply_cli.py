@@ -4,7 +4,6 @@ files and stdin, and `isctl get is -o yaml` writing that same shape back."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,14 @@ def get_yaml(isctl: Isctl, name: str, *flags: str) -> dict[str, Any]:
 
 
 def run_with_stdin(isctl: Isctl, text: str, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ISCTL_")}
-    environment["ISCTL_SERVER"] = isctl.address
     return subprocess.run(
-        [*isctl_command(), *args], input=text, capture_output=True, text=True, env=environment, timeout=60, check=False
+        [*isctl_command(), *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=isctl.environment(),
+        timeout=60,
+        check=False,
     )
 
 

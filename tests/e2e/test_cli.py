@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams_client import Client
 
+from tests.e2e.conftest import ServeProcess
 from tests.e2e.support import REGISTRY, Isctl, digest, push
 
 A, B, C, D = digest("a"), digest("b"), digest("c"), digest("d")
@@ -29,7 +31,12 @@ def ages_hidden(text: str) -> str:
     return AGE.sub("<age>", text)
 
 
-def test_quickstart(isctl: Isctl, client: Client) -> None:
+def test_quickstart(isctl: Isctl, client: Client, serve_process: ServeProcess, tmp_path: Path) -> None:
+    # As the README starts: log in once with the administrator token the first start wrote, then no token.
+    isctl = isctl.as_(token="", config=tmp_path / "config")
+    token = (serve_process.data_dir / "admin.token").read_text().strip()
+    assert isctl.ok("login", f"--token={token}").startswith(f'Logged into "{isctl.address}" as "admin"')
+    assert isctl.ok("whoami") == "admin\n"
     assert isctl.ok("create", "is", "ruby") == "imagestream/ruby created\n"
     push(client, "ruby", "2.0", A)
     push(client, "ruby", "2.1", B)

@@ -173,8 +173,7 @@ def test_targets_and_flags_oc_refuses(isctl: Isctl, plain_registry: RunningRegis
 def run_on_terminal(isctl: Isctl, *args: str) -> tuple[int, str, str]:
     """Runs isctl with stderr on a pseudo-terminal (stdout stays a pipe); returns (code, stdout, terminal)."""
     controller, terminal = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ISCTL_")}
-    environment["ISCTL_SERVER"] = isctl.address
+    environment = isctl.environment()
     seen: list[bytes] = []
 
     def drain() -> None:

@@ -59,6 +59,7 @@ def test_password_from_stdin(isctl: Isctl) -> None:
         [*isctl_command(), "secrets", "new-dockercfg", "ghcr", "--docker-server=ghcr.io", "--docker-username=bob",
          "--docker-password-stdin", "-n", "cli-stdin", "--server", isctl.address],
         input=SECRET_PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False,
+        env=isctl.environment(),
     )  # fmt: skip
     assert (done.returncode, done.stdout) == (0, "secret/ghcr created\n"), done.stderr
     assert "ghcr.io" in isctl.ok("secrets", "list", "-n", "cli-stdin")

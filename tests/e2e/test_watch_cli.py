@@ -8,7 +8,6 @@ each run of their command in a file, one line per run, and the tests compare tha
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -29,7 +28,7 @@ from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 from imagestreams_client import Backoff, Client, Reconnect
 
 from tests.e2e.conftest import _free_port, _stop, _wait_until_serving
-from tests.e2e.support import REGISTRY, Isctl, digest, isctl_command, push
+from tests.e2e.support import REGISTRY, Isctl, digest, isctl_command, isctl_environment, push, read_admin_token
 
 A, B, C, D, E, F = (digest(c) for c in "abcdef")
 WAIT = 30.0
@@ -100,13 +99,15 @@ class Watches:
 
     address: str
     directory: Path
+    token: str = ""
     started: list[Watch] = field(default_factory=list)
 
     def start(self, *args: str, address: str = "") -> Watch:
         index = len(self.started)
         out, err = self.directory / f"watch{index}.out", self.directory / f"watch{index}.err"
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("ISCTL_")}
-        environment |= {"ISCTL_SERVER": address or self.address, "HOME": str(self.directory)}
+        environment = isctl_environment(
+            address or self.address, self.token, self.directory / "isctl-config", {"HOME": str(self.directory)}
+        )
         with out.open("wb") as stdout, err.open("wb") as stderr:
             process = subprocess.Popen(
                 [*isctl_command(), "watch", *args], stdout=stdout, stderr=stderr, env=environment
@@ -123,8 +124,8 @@ class Watches:
 
 
 @pytest.fixture
-def watches(server_address: str, tmp_path: Path) -> Iterator[Watches]:
-    started = Watches(server_address, tmp_path)
+def watches(server_address: str, admin_token: str, tmp_path: Path) -> Iterator[Watches]:
+    started = Watches(server_address, tmp_path, admin_token)
     yield started
     started.close()
 
@@ -137,6 +138,8 @@ class Server:
         self.directory = directory
         self.address = f"127.0.0.1:{_free_port()}"
         self.process: subprocess.Popen[bytes] | None = None
+        # The administrator's token, which the first start writes into the data directory.
+        self.token = ""
 
     def elsewhere(self) -> Server:
         """A server on another port, on the same data directory (to use while this one is down)."""
@@ -151,6 +154,10 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
         _wait_until_serving(self.address, self.process, log)
+        self.token = read_admin_token(self.directory / "data")
+
+    def client(self) -> Client:
+        return Client(self.address, token=self.token or None)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -176,9 +183,9 @@ def line_fields(line: str) -> tuple[str, ...]:
 
 
 def test_lines_for_tag_moves_and_no_repeat_after_the_server_restarts(own_server: Server, tmp_path: Path) -> None:
-    watches = Watches(own_server.address, tmp_path)
+    watches = Watches(own_server.address, tmp_path, own_server.token)
     try:
-        with Client(own_server.address) as client:
+        with own_server.client() as client:
             start = log_position(client)
             watch = watches.start("is/web:prod", "--from", str(start))
             push(client, "web", "prod", A)
@@ -190,11 +197,11 @@ def test_lines_for_tag_moves_and_no_repeat_after_the_server_restarts(own_server:
         # watch that resumes after its last position, rather than from now, can print it.
         other = own_server.elsewhere()
         other.start()
-        with Client(other.address) as client:
+        with other.client() as client:
             push(client, "web", "prod", C)
         other.kill()
         own_server.start()  # same port, same data directory: the log goes on where it was
-        with Client(own_server.address) as client:
+        with own_server.client() as client:
             push(client, "web", "prod", D)
             lines = watch.wait_for_lines(5)
         assert watch.signal(signal.SIGINT) == 0

@@ -1,6 +1,7 @@
 // Tags an image pinned by digest, reads the tag back, and watches the stream from just before the change:
-// one JSON line per step, so a test (or a person) can follow it.
-//   node examples/tag-and-watch.js 127.0.0.1:50051 NAMESPACE STREAM PULL_SPEC
+// one JSON line per step, so a test (or a person) can follow it. The bearer token comes from ISCTL_TOKEN
+// (isctl whoami -t prints the one isctl uses).
+//   ISCTL_TOKEN=$(isctl whoami -t) node examples/tag-and-watch.js 127.0.0.1:50051 NAMESPACE STREAM PULL_SPEC
 'use strict';
 
 const { connect } = require('..');
@@ -11,7 +12,9 @@ async function main() {
     console.error('usage: node examples/tag-and-watch.js ADDRESS NAMESPACE STREAM PULL_SPEC');
     process.exit(2);
   }
-  const client = connect(address);
+  const client = connect(address, { token: process.env.ISCTL_TOKEN });
+  const who = await client.access.WhoAmI({});
+  console.log(JSON.stringify({ step: 'whoami', username: who.username }));
   try {
     const tagged = await client.imageStreams.Tag({
       namespace,

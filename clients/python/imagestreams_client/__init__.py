@@ -2,13 +2,32 @@
 
 from imagestreams_client import Client, ImageStreamsError
 
-with Client("127.0.0.1:50051") as client:
+with Client("127.0.0.1:50051", token=token) as client:
     tag = client.get_image_stream_tag("default", "ruby", "latest").image_stream_tag
     for response in client.follow("default", "ruby", "latest"):  # changes as they happen; see watch.py
         ...
+
+Every client (`Client`, `SecretClient`, `AccessClient`, `ProjectClient`) takes the same credentials: `token`,
+sent as `authorization: Bearer TOKEN` on every call, and `tls` (a `TLSConfig`) for a TLS channel.
 """
 
-from .errors import ImageStreamsError
+from .access import AccessClient
+from .errors import ClientSettingsError, ImageStreamsError
+from .projects import ProjectClient
+from .secrets import SecretClient
+from .tls import TLSConfig
 from .watch import Backoff, Client, Follow, Reconnect, WatchCall
 
-__all__ = ["Backoff", "Client", "Follow", "ImageStreamsError", "Reconnect", "WatchCall"]
+__all__ = [
+    "AccessClient",
+    "Backoff",
+    "Client",
+    "ClientSettingsError",
+    "Follow",
+    "ImageStreamsError",
+    "ProjectClient",
+    "Reconnect",
+    "SecretClient",
+    "TLSConfig",
+    "WatchCall",
+]

@@ -1,60 +1,42 @@
-"""A typed, blocking client of imagestreams.v1.ImageStreamService: one method per RPC."""
+"""A typed, blocking client of imagestreams.v1.ImageStreamService (and ImportService): one method per RPC."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import TracebackType
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable, Iterator, Mapping
 
-import grpc
 from google.protobuf import field_mask_pb2
-from google.protobuf.message import Message
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import import_service_pb2_grpc as import_grpc
 from imagestreams.v1 import resources_pb2 as pb
 
-from .errors import ImageStreamsError
+from .connection import Connection
+from .tls import TLSConfig
 
-Response = TypeVar("Response")
 
+class Client(Connection):
+    """Talks to one server: plain, or TLS with `tls` (or an `https://` address), sending `token` as
+    `authorization: Bearer TOKEN` on every call. Every method returns the RPC's response message and raises
+    `ImageStreamsError` for any failed call. `timeout` (seconds) is the deadline of each call.
 
-class Client:
-    """Talks to one server over an insecure channel. Every method returns the RPC's response message and
-    raises `ImageStreamsError` for any failed call. `timeout` (seconds) is the deadline of each call.
-
-        with Client("127.0.0.1:50051") as client:
+        with Client("127.0.0.1:50051", token=token) as client:
             client.create_image_stream(pb.ImageStream(namespace="default", name="ruby"))
     """
 
-    def __init__(self, address: str, timeout: float = 30) -> None:
-        self.address = address
-        self.timeout = timeout
-        self._channel = grpc.insecure_channel(address)
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 30,
+        *,
+        token: str | None = None,
+        tls: TLSConfig | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
         # grpc's generated stubs carry no type information (no .pyi is generated for *_pb2_grpc.py).
         self._stub = api_grpc.ImageStreamServiceStub(self._channel)  # type: ignore[no-untyped-call]
         self._import_stub = import_grpc.ImportServiceStub(self._channel)  # type: ignore[no-untyped-call]
-
-    def close(self) -> None:
-        self._channel.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def _call(
-        self, method: Callable[..., Any], request: Message, response: type[Response], timeout: float | None = None
-    ) -> Response:
-        # The generated stub is untyped; `response` names what the RPC returns, for type checkers and readers.
-        try:
-            return cast(Response, method(request, timeout=self.timeout if timeout is None else timeout))
-        except grpc.RpcError as error:
-            raise ImageStreamsError.from_rpc_error(error) from error
 
     # -- streams --------------------------------------------------------------------------------------------
 

@@ -8,6 +8,11 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 
+class ClientSettingsError(ValueError):
+    """The client's own settings cannot be used: a TLS file that cannot be read, TLS options that contradict
+    each other, a token that cannot be sent. Raised before any call is made; the message never holds a token."""
+
+
 class ImageStreamsError(Exception):
     """A call failed. `code` is the gRPC status code; `field_violations` lists `(field, description)` pairs
     from a `google.rpc.BadRequest` (the field is the request path, `destinations[0].tag`); `reason` and

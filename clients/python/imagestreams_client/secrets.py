@@ -1,48 +1,34 @@
 """A typed, blocking client of imagestreams.v1.SecretService (pull secrets), one method per RPC.
 
-with SecretClient("127.0.0.1:50051") as secrets:
+with SecretClient("127.0.0.1:50051", token=token) as secrets:
     secrets.create_from_credential("team", "quay", "quay.io", "alice", password)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable
 
-import grpc
-from google.protobuf.message import Message
 from imagestreams.v1 import secret_service_pb2 as api
 from imagestreams.v1 import secret_service_pb2_grpc as api_grpc
 
-from .errors import ImageStreamsError
+from .connection import Connection
+from .tls import TLSConfig
 
-Response = TypeVar("Response")
 
+class SecretClient(Connection):
+    """Same constructor, credentials and errors as `Client` (see `Connection`)."""
 
-class SecretClient:
-    def __init__(self, address: str, timeout: float = 30) -> None:
-        self.address = address
-        self.timeout = timeout
-        self._channel = grpc.insecure_channel(address)
-        self._stub = api_grpc.SecretServiceStub(self._channel)  # type: ignore[no-untyped-call]
-
-    def close(self) -> None:
-        self._channel.close()
-
-    def __enter__(self) -> SecretClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 30,
+        *,
+        token: str | None = None,
+        tls: TLSConfig | None = None,
+        request_id: str | None = None,
     ) -> None:
-        self.close()
-
-    def _call(self, method: Callable[..., Any], request: Message, response: type[Response]) -> Response:
-        try:
-            return cast(Response, method(request, timeout=self.timeout))
-        except grpc.RpcError as error:
-            raise ImageStreamsError.from_rpc_error(error) from error
+        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
+        self._stub = api_grpc.SecretServiceStub(self._channel)  # type: ignore[no-untyped-call]
 
     def create_from_credential(
         self, namespace: str, name: str, server: str, username: str, password: str, email: str = ""

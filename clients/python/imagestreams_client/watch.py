@@ -25,6 +25,7 @@ from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
 from . import client as unary
 from .errors import ImageStreamsError
+from .tls import TLSConfig
 
 # Strings: the generated enums are classes to type checkers but EnumTypeWrapper instances at run time.
 ChangeKind: TypeAlias = "watch_api.ChangeKind"
@@ -269,8 +270,16 @@ class Follow:
 class Client(unary.Client):
     """The unary client plus watches, which use a channel of their own (see WATCH_CHANNEL_OPTIONS)."""
 
-    def __init__(self, address: str, timeout: float = 30) -> None:
-        super().__init__(address, timeout)
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 30,
+        *,
+        token: str | None = None,
+        tls: TLSConfig | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
         self._watch_channel: grpc.Channel | None = None
         self._watch_stub: Any = None
         self._watch_lock = threading.Lock()
@@ -333,7 +342,8 @@ class Client(unary.Client):
     def _open_watch(self, request: watch_api.WatchRequest, idle_timeout: float | None) -> WatchCall:
         with self._watch_lock:
             if self._watch_channel is None:
-                self._watch_channel = grpc.insecure_channel(self.address, options=WATCH_CHANNEL_OPTIONS)
+                # Same server, same credentials: only the reconnect backoff differs.
+                self._watch_channel = self._channels.open(WATCH_CHANNEL_OPTIONS)
                 # Generated stubs are untyped (no .pyi is generated for *_pb2_grpc.py).
                 self._watch_stub = watch_grpc.WatchServiceStub(self._watch_channel)  # type: ignore[no-untyped-call]
             stub = self._watch_stub

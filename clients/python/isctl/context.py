@@ -1,22 +1,27 @@
-"""What every client verb gets: where the server is, the current namespace, where to print, and the clock."""
+"""What every client verb gets: the server, the current namespace, the credentials, where to print, and the
+clock; and the clients of each service, made with those credentials."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO, TypeAlias
 
-from imagestreams_client import Client
+from imagestreams_client import AccessClient, Client, ProjectClient, SecretClient, TLSConfig
+
+from . import config
+from .global_flags import DEFAULT_NAMESPACE, DEFAULT_SERVER
+from .settings import Settings
 
 # What `add_subparsers()` returns; generic only for type checkers, hence the string form.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-DEFAULT_SERVER = "127.0.0.1:50051"
-DEFAULT_NAMESPACE = "default"
+__all__ = ["DEFAULT_NAMESPACE", "DEFAULT_SERVER", "Context", "Subparsers", "prose"]
 
 
 def prose(text: str, width: int = 100) -> str:
@@ -30,37 +35,46 @@ class Context:
     namespace: str
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    # Never in a repr: a traceback or a debug print must not show it.
+    token: str = field(default="", repr=False)
+    tls: TLSConfig | None = None
+    # Everything the settings were resolved from, for the verbs that write the configuration file.
+    settings: Settings = field(default_factory=Settings)
+    config_path: Path = field(default_factory=lambda: config.DEFAULT_PATH.expanduser())
+    # Sent with every call of this command, so the server can tie the changes it makes to one command.
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, config_path: Path) -> Context:
+        return cls(
+            server=settings.server,
+            namespace=settings.namespace,
+            token=settings.token,
+            tls=settings.tls(),
+            settings=settings,
+            config_path=config_path,
+        )
 
     def client(self) -> Client:
         """A client of the server; use it in a `with` block so its channel is closed."""
-        return Client(self.server)
+        return Client(self.server, token=self.token or None, tls=self.tls, request_id=self.request_id)
+
+    def secrets(self) -> SecretClient:
+        return SecretClient(self.server, token=self.token or None, tls=self.tls, request_id=self.request_id)
+
+    def access(self, *, token: str | None = None) -> AccessClient:
+        """AccessService; `token` stands in for the command's own (login checks the one it was given)."""
+        return AccessClient(self.server, token=token or self.token or None, tls=self.tls, request_id=self.request_id)
+
+    def projects(self, *, token: str | None = None) -> ProjectClient:
+        return ProjectClient(self.server, token=token or self.token or None, tls=self.tls, request_id=self.request_id)
+
+    def load_config(self) -> config.ClientConfig:
+        return config.load(self.config_path)
+
+    def save_config(self, client_config: config.ClientConfig) -> None:
+        config.save(client_config, self.config_path)
 
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
-
-
-def add_global_flags(parser: argparse._ActionsContainer, *, suppress_defaults: bool = False) -> None:
-    """`--server` and `-n`. The verbs repeat them with suppressed defaults, so `isctl get is -n team` works
-    like `isctl -n team get is` without the verb's default overwriting a value given before the verb."""
-    server_default = os.environ.get("ISCTL_SERVER", DEFAULT_SERVER)
-    namespace_default = os.environ.get("ISCTL_NAMESPACE", DEFAULT_NAMESPACE)
-    parser.add_argument(
-        "--server",
-        metavar="HOST:PORT",
-        default=argparse.SUPPRESS if suppress_defaults else server_default,
-        help=f"address of the image streams server (env ISCTL_SERVER, default {DEFAULT_SERVER})",
-    )
-    parser.add_argument(
-        "-n",
-        "--namespace",
-        default=argparse.SUPPRESS if suppress_defaults else namespace_default,
-        help=f"namespace to work in (env ISCTL_NAMESPACE, default {DEFAULT_NAMESPACE})",
-    )
-
-
-def global_flags_parent() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("global options")
-    add_global_flags(group, suppress_defaults=True)
-    return parent

@@ -1,9 +1,13 @@
-"""How failures reach users: the exceptions verbs raise, and the `error: ...` text printed on stderr."""
+"""How failures reach users: the exceptions verbs raise, and the text printed on stderr for them."""
 
 from __future__ import annotations
 
 import grpc
 from imagestreams_client import ImageStreamsError
+
+# oc's words for a call without valid credentials, and for one the caller has no right to make.
+UNAUTHORIZED = "You must be logged in to the server (Unauthorized)"
+FORBIDDEN_PREFIX = "Error from server (Forbidden): "
 
 
 class UserInputError(Exception):
@@ -23,6 +27,25 @@ def format_error(error: Exception, server: str) -> str:
         return f"cannot reach the image streams server at {server}: {error.message}"
     if error.code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"the image streams server at {server} did not answer in time: {error.message}"
+    if error.code == grpc.StatusCode.UNAUTHENTICATED:
+        return UNAUTHORIZED
     lines = [error.message]
     lines.extend(f"  {field}: {text}" for field, text in error.field_violations if text not in error.message)
     return "\n".join(lines)
+
+
+def error_report(error: Exception, server: str) -> str:
+    """The whole report of a failure, newline included: `error: ...` for most, oc's `Error from server
+    (Forbidden): ...` for a missing right, and for missing or rejected credentials a hint how to log in."""
+    if isinstance(error, ImageStreamsError) and error.code == grpc.StatusCode.PERMISSION_DENIED:
+        return f"{FORBIDDEN_PREFIX}{error.message}\n"
+    report = f"error: {format_error(error, server)}\n"
+    if isinstance(error, ImageStreamsError) and error.code == grpc.StatusCode.UNAUTHENTICATED:
+        report += f"Log in with a token: isctl login --token=TOKEN --server={server}\n"
+    return report
+
+
+def stops_the_rest(error: ImageStreamsError) -> bool:
+    """Whether a failure for one name of a list dooms the others too (so the command stops, rather than
+    reporting the same failure for each): the server is gone, or the credentials are."""
+    return error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNAUTHENTICATED)

@@ -7,18 +7,46 @@ import os
 import sys
 from collections.abc import Sequence
 
-from imagestreams_client import ImageStreamsError
+from imagestreams_client import ClientSettingsError, ImageStreamsError
 
-from . import serve
-from .commands import apply, create, delete, describe, export, get, history, import_image, secrets, tag, watch
-from .context import Context, add_global_flags, global_flags_parent
-from .errors import UsageError, UserInputError, format_error
+from . import config, serve
+from .booleans import attach_bool_values
+from .commands import (
+    adm,
+    apply,
+    auth,
+    contexts,
+    create,
+    delete,
+    describe,
+    export,
+    get,
+    history,
+    import_image,
+    login,
+    logout,
+    new_project,
+    policy,
+    project,
+    projects,
+    service_accounts,
+    tag,
+    watch,
+    whoami,
+)
+from .commands import secrets as secrets_verb
+from .context import Context
+from .errors import UsageError, UserInputError, error_report
+from .global_flags import GlobalFlags, add_global_flags, global_flags_parent
+from .settings import resolve
 
 DESCRIPTION = "Work with OpenShift-style image streams on an image streams server."
 
 EPILOG = """\
 quick start:
   isctl serve --data-dir ./data &                      # a server on 127.0.0.1:50051
+  isctl login --token="$(cat ./data/admin.token)"     # the first administrator's token
+  isctl new-project team-a
   isctl create is ruby
   isctl tag registry.example.com/team/ruby@sha256:<64 hex digits> ruby:2.0
   isctl tag ruby:2.0 ruby:latest                       # copies 2.0's current image
@@ -26,10 +54,35 @@ quick start:
   isctl describe is ruby
   isctl get istag ruby:latest -o yaml
 
-Global options (--server, -n) may come before or after the command.
+Global options (--server, -n, --token, --context, TLS) may come before or after the command. Each setting
+comes from its flag, else the environment (ISCTL_SERVER, ISCTL_NAMESPACE, ISCTL_TOKEN), else the current
+context of the configuration file (~/.isctl/config, or ISCTL_CONFIG), else the default.
 """
 
-CLIENT_VERBS = (create, apply, get, describe, tag, import_image, delete, history, export, watch, secrets)
+CLIENT_VERBS = (
+    login,
+    logout,
+    whoami,
+    new_project,
+    project,
+    projects,
+    create,
+    apply,
+    get,
+    describe,
+    tag,
+    import_image,
+    delete,
+    history,
+    export,
+    watch,
+    secrets_verb,
+    policy,
+    adm,
+    auth,
+    service_accounts,
+    contexts,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,16 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # After build_parser: that is what registers the boolean flags whose values get attached.
+    args = parser.parse_args(attach_bool_values(sys.argv[1:] if argv is None else argv))
     if args.verb == "serve":
         return int(args.run(args))
-    context = Context(server=args.server, namespace=args.namespace)
+    try:
+        context = _context(args)
+    except UserInputError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 1
     try:
         return int(args.run(args, context))
     except UsageError as error:
         args.verb_parser.error(str(error))  # exits 2 with the verb's usage
-    except (UserInputError, ImageStreamsError) as error:
-        context.err.write(f"error: {format_error(error, context.server)}\n")
+    except (UserInputError, ImageStreamsError, ClientSettingsError) as error:
+        context.err.write(error_report(error, context.server))
         return 1
     except KeyboardInterrupt:
         return 130
@@ -67,3 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return 0
+
+
+def _context(args: argparse.Namespace) -> Context:
+    """The settings of this command, from its flags, the environment and the configuration file."""
+    path = config.config_path(os.environ)
+    settings = resolve(GlobalFlags.from_args(args), os.environ, config.load(path))
+    return Context.from_settings(settings, path)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import yaml
 
-from .context import DEFAULT_NAMESPACE, Context
+from .context import Context
 from .errors import UserInputError
 from .openshift_shape import Problem, ShapeError, StreamDefinition, read_definitions
 
@@ -125,9 +124,9 @@ def _check_unique(streams: list[StreamDefinition], source: str) -> None:
 
 
 def namespace_was_given(args: argparse.Namespace) -> bool:
-    """Whether the user chose a namespace with -n. Like kubectl, a namespace from the environment does not
-    count: it is the default, which a file's own namespace overrides."""
-    return bool(args.namespace != os.environ.get("ISCTL_NAMESPACE", DEFAULT_NAMESPACE))
+    """Whether the user chose a namespace with -n. Like kubectl, a namespace from the environment or the
+    current context does not count: it is the default, which a file's own namespace overrides."""
+    return getattr(args, "namespace", None) is not None
 
 
 def target_namespace(definition: StreamDefinition, context: Context, enforce: bool) -> str:

@@ -13,19 +13,52 @@ from .errors import UsageError, UserInputError
 IMAGE_STREAM = "imagestream"
 IMAGE_STREAM_TAG = "imagestreamtag"
 IMAGE_STREAM_IMAGE = "imagestreamimage"
+PROJECT = "project"
+USER = "user"
+GROUP = "group"
+SERVICE_ACCOUNT = "serviceaccount"
+TOKEN = "token"
+ROLE_BINDING = "rolebinding"
+CLUSTER_ROLE_BINDING = "clusterrolebinding"
+CLUSTER_ROLE = "clusterrole"
 
 # Every spelling kubectl accepts for our resources: singular, plural, short name, with or without the group.
+# The last spelling is the one help text shows.
 _RESOURCE_ALIASES = {
     IMAGE_STREAM: ("imagestream", "imagestreams", "is"),
     IMAGE_STREAM_TAG: ("imagestreamtag", "imagestreamtags", "istag"),
     IMAGE_STREAM_IMAGE: ("imagestreamimage", "imagestreamimages", "isimage"),
+    PROJECT: ("project", "projects"),
+    USER: ("user", "users"),
+    GROUP: ("group", "groups"),
+    SERVICE_ACCOUNT: ("serviceaccount", "serviceaccounts", "sa"),
+    # OpenShift's own names for a user's tokens, beside the plain word.
+    TOKEN: (
+        "useroauthaccesstoken",
+        "useroauthaccesstokens",
+        "oauthaccesstoken",
+        "oauthaccesstokens",
+        "token",
+        "tokens",
+    ),
+    ROLE_BINDING: ("rolebinding", "rolebindings"),
+    CLUSTER_ROLE_BINDING: ("clusterrolebinding", "clusterrolebindings"),
+    CLUSTER_ROLE: ("clusterrole", "clusterroles"),
 }
-_GROUP = ".image.openshift.io"
+_GROUPS = (
+    ".image.openshift.io",
+    ".project.openshift.io",
+    ".user.openshift.io",
+    ".oauth.openshift.io",
+    ".rbac.authorization.k8s.io",
+)
 
 
 def resource_type(typed: str, allowed: tuple[str, ...]) -> str:
     """The canonical resource type for `is`, `imagestreams`, `istag.image.openshift.io`, ..."""
-    word = typed.lower().removesuffix(_GROUP)
+    word = typed.lower()
+    for group in _GROUPS:
+        word = word.removesuffix(group)
     for canonical in allowed:
         if word in _RESOURCE_ALIASES[canonical]:
             return canonical

@@ -167,8 +167,9 @@ class AccessCommands:
         service accounts' tokens (a token of a deleted service account is useless anyway: see domain/access)."""
         validate_namespace(name, "name")
         with self.log.read() as sql:
-            streams = [r["name"] for r in sql.execute("SELECT name FROM is_streams WHERE namespace = %s", (name,))]
-            secrets = [r["name"] for r in sql.execute("SELECT name FROM is_secrets WHERE namespace = %s", (name,))]
+            query = "SELECT name FROM {} WHERE namespace = %s"
+            streams = [r["name"] for r in sql.execute(query.format("is_streams"), (name,)).fetchall()]
+            secrets = [r["name"] for r in sql.execute(query.format("is_secrets"), (name,)).fetchall()]
         tokens = [t.name for t in self.cache.fresh().rows.tokens.values() if t.subject.namespace == name]
 
         def command(unit: UnitOfWork) -> None:

@@ -13,29 +13,45 @@ from ..manifests import add_filename_argument
 from ..output import DATA_FORMATS
 from ..refs import IMAGE_STREAM, resource_choices, resource_type
 from ..stream_output import print_openshift
+from ..token_issuing import add_token_flags
+from . import access_write
 
-RESOURCES = (IMAGE_STREAM,)
+RESOURCES = (IMAGE_STREAM, *access_write.CREATABLE)
+
+EXAMPLES = """\
+examples:
+  isctl create is ruby
+  isctl create -f ruby.yaml
+  isctl create -f - < streams.json
+  isctl create user alice
+  isctl create sa builder -n team-a
+  isctl create token alice --duration=8h --description="alice's laptop"
+  isctl create token sa/builder -n team-a
+"""
 
 
 def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "create",
         parents=parents,
-        help="create an image stream",
+        help="create an image stream, a user, a service account or a token",
         usage="isctl create [options] TYPE NAME\n       isctl create [options] -f FILE",
         description=prose(
             "Create an empty image stream. Tags are added with `isctl tag` or by pushing images.\n\n"
+            "Or a user (`create user NAME`, cluster administrators only), a service account of the namespace "
+            "(`create sa NAME`), or a bearer token (`create token USER`, `create token sa/NAME` or `create token "
+            "system:serviceaccount:NS:NAME`), which is printed alone, this once: the server keeps its hash.\n\n"
             "With -f, create the image streams FILE defines: YAML or JSON in OpenShift's ImageStream shape "
             "(an ImageStream or a List of them, as `isctl get is NAME -o yaml` writes it), with their "
             "annotations, dockerImageRepository, lookupPolicy and spec tags. A stream that already exists is an "
             "error (`isctl apply -f` updates it instead). The whole file is checked first: with a problem, "
             "nothing is created."
         ),
-        epilog="examples:\n  isctl create is ruby\n  isctl create -f ruby.yaml\n  isctl create -f - < streams.json",
+        epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("resource", metavar="TYPE", nargs="?", help=f"what to create: {resource_choices(RESOURCES)}")
-    parser.add_argument("name", metavar="NAME", nargs="?", help="name of the image stream")
+    parser.add_argument("name", metavar="NAME", nargs="?", help="name of what to create; for a token, whose")
     add_filename_argument(parser, required=False, verb="create")
     parser.add_argument(
         "--lookup-local",
@@ -43,8 +59,9 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help="resolve short image names in this namespace through the stream",
     )
     parser.add_argument(
-        "-o", "--output", choices=(*DATA_FORMATS, "name"), help="print the created stream instead of a message"
+        "-o", "--output", choices=(*DATA_FORMATS, "name"), help="print what was created instead of a message"
     )
+    add_token_flags(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -56,7 +73,11 @@ def run(args: argparse.Namespace, context: Context) -> int:
         return from_file.create(args, context)
     if args.resource is None or args.name is None:
         raise UsageError("give the TYPE and NAME of what to create (isctl create is NAME), or -f FILE")
-    resource_type(args.resource, RESOURCES)
+    resource = resource_type(args.resource, RESOURCES)
+    if resource in access_write.CREATABLE:
+        return access_write.create(resource, args, context)
+    if args.duration or args.description:
+        raise UsageError("--duration and --description apply to tokens only")
     stream = pb.ImageStream(namespace=context.namespace, name=args.name, lookup_local=args.lookup_local)
     with context.client() as client:
         created = client.create_image_stream(stream).image_stream

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import argparse
 
-import grpc
 from imagestreams_client import Client, ImageStreamsError
 
 from ..context import Context, Subparsers, prose
-from ..errors import UserInputError, format_error
+from ..errors import UserInputError, error_report, stops_the_rest
 from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_istag_name, resource_choices, resource_type
+from . import access_write
 
-RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG)
+RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, *access_write.DELETABLE)
 
 
 def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "delete",
         parents=parents,
-        help="delete image streams or tags",
+        help="delete image streams, tags, projects, users, groups, service accounts or tokens",
         description=prose(
             "Delete image streams, or tags of a stream (a tag's spec and its whole history). Images "
-            "themselves are kept. Each name is deleted on its own: one failure does not stop the others."
+            "themselves are kept. Each name is deleted on its own: one failure does not stop the others.\n\n"
+            "Also projects (with everything in them), users and service accounts (with their tokens), groups, "
+            "and tokens, named sha256~... as isctl get tokens shows them, or given themselves."
         ),
-        epilog="examples:\n  isctl delete is ruby\n  isctl delete istag ruby:2.0 ruby:2.1",
+        epilog=(
+            "examples:\n  isctl delete is ruby\n  isctl delete istag ruby:2.0 ruby:2.1\n"
+            "  isctl delete project team-a\n  isctl delete token sha256~mH2kU...\n  isctl delete sa builder"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("resource", metavar="TYPE", help=f"what to delete: {resource_choices(RESOURCES)}")
-    parser.add_argument("names", metavar="NAME", nargs="+", help="NAME for a stream, NAME:TAG for a tag")
+    parser.add_argument("names", metavar="NAME", nargs="+", help="NAME for a stream, NAME:TAG for a tag, ...")
     parser.set_defaults(run=run)
     return parser
 
@@ -41,14 +46,16 @@ def run(args: argparse.Namespace, context: Context) -> int:
                 context.out.write(_delete(client, context, resource, name) + "\n")
             except (UserInputError, ImageStreamsError) as error:
                 # Like kubectl: report and go on, so one typo does not leave the rest undone.
-                if isinstance(error, ImageStreamsError) and error.code == grpc.StatusCode.UNAVAILABLE:
+                if isinstance(error, ImageStreamsError) and stops_the_rest(error):
                     raise
-                context.err.write(f"error: {format_error(error, context.server)}\n")
+                context.err.write(error_report(error, context.server))
                 failed = True
     return 1 if failed else 0
 
 
 def _delete(client: Client, context: Context, resource: str, name: str) -> str:
+    if resource in access_write.DELETABLE:
+        return access_write.delete(resource, name, context)
     if resource == IMAGE_STREAM:
         client.delete_image_stream(context.namespace, name)
         return f'imagestream "{name}" deleted'

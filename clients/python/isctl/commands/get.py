@@ -37,8 +37,9 @@ from ..refs import (
     resource_type,
 )
 from ..stream_output import PROTO_FORMATS, print_openshift
+from . import access_get
 
-RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE)
+RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE, *access_get.RESOURCES)
 
 EXAMPLES = """examples:
   isctl get is                      # every image stream of the namespace
@@ -46,6 +47,10 @@ EXAMPLES = """examples:
   isctl get istag                   # every tag of every stream of the namespace
   isctl get istag ruby:latest -o json
   isctl get isimage ruby@sha256:4a5b6c -o wide
+  isctl get projects
+  isctl get rolebindings -n team-a
+  isctl get tokens --sa=builder     # a service account's tokens, by hash: never the tokens themselves
+  isctl get clusterroles
 """
 
 
@@ -53,10 +58,13 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     parser = subparsers.add_parser(
         "get",
         parents=parents,
-        help="list image streams, tags or images",
+        help="list image streams, tags, images, projects, users, role bindings, ...",
         description=prose(
             "Show image streams (NAME), tags (NAME:TAG) or images of a stream (NAME@ID, where ID is a "
-            "digest or a unique prefix of one). Without a name, list every stream or tag of the namespace."
+            "digest or a unique prefix of one). Without a name, list every stream or tag of the namespace.\n\n"
+            "Also the access resources: projects, users, groups, service accounts (sa), tokens (by their "
+            "sha256~ name; your own, or with --user or --sa someone else's), role bindings of the namespace, "
+            "cluster role bindings and cluster roles."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -76,12 +84,17 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         action="store_true",
         help="list image streams of every namespace (imagestreams only)",
     )
+    access_get.add_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
     resource = resource_type(args.resource, RESOURCES)
+    if resource in access_get.RESOURCES:
+        return access_get.run(resource, args, context)
+    if args.user or args.sa:
+        raise UsageError("--user and --sa choose whose tokens to list: isctl get tokens --user=USER")
     if args.all_namespaces and (resource != IMAGE_STREAM or args.names):
         raise UsageError("--all-namespaces lists image streams only, and takes no names")
     if resource == IMAGE_STREAM_IMAGE and not args.names:

@@ -11,13 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import grpc
 from imagestreams.v1 import secret_service_pb2 as api
 from imagestreams_client import ImageStreamsError
 from imagestreams_client.secrets import SecretClient
 
 from ..context import Context, Subparsers, prose
-from ..errors import UsageError, UserInputError, format_error
+from ..errors import UsageError, UserInputError, error_report, stops_the_rest
 from ..humanize import human_duration, is_set, to_datetime
 from ..output import DATA_FORMATS, print_resources
 
@@ -115,7 +114,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
 
 
 def _client(context: Context) -> SecretClient:
-    return SecretClient(context.server)
+    return context.secrets()
 
 
 def _new_dockercfg(args: argparse.Namespace, context: Context) -> int:
@@ -225,8 +224,8 @@ def _each(names: list[str], context: Context, action: Callable[[SecretClient, st
             try:
                 context.out.write(action(client, name) + "\n")
             except ImageStreamsError as error:
-                if error.code == grpc.StatusCode.UNAVAILABLE:
+                if stops_the_rest(error):
                     raise
-                context.err.write(f"error: {format_error(error, context.server)}\n")
+                context.err.write(error_report(error, context.server))
                 failed = True
     return 1 if failed else 0

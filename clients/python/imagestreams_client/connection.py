@@ -1,0 +1,75 @@
+"""What every typed client of this package shares: one channel with the caller's credentials, a deadline per
+call, failures as `ImageStreamsError`, and walking the pages of a list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+import grpc
+from google.protobuf.message import Message
+
+from .channel import ChannelFactory
+from .errors import ImageStreamsError
+from .tls import TLSConfig
+
+Response = TypeVar("Response")
+Page = TypeVar("Page")
+Item = TypeVar("Item")
+
+
+class Connection:
+    """One server, one channel. `token` is sent as `authorization: Bearer TOKEN` on every call; with `tls` the
+    channel is TLS (an `https://` address also asks for TLS), else plain. `request_id`, when given, is sent as
+    `x-request-id` on every call: the server records it as the cause of the changes (the CLI sends one per
+    command). `timeout` (seconds) is the deadline of each unary call."""
+
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 30,
+        *,
+        token: str | None = None,
+        tls: TLSConfig | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._channels = ChannelFactory(address, token=token, tls=tls, request_id=request_id)
+        self._channel = self._channels.open()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.address!r}, authenticated={self._channels.authenticated})"
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _call(
+        self, method: Callable[..., Any], request: Message, response: type[Response], timeout: float | None = None
+    ) -> Response:
+        # The generated stub is untyped; `response` names what the RPC returns, for type checkers and readers.
+        try:
+            return cast(Response, method(request, timeout=self.timeout if timeout is None else timeout))
+        except grpc.RpcError as error:
+            raise ImageStreamsError.from_rpc_error(error) from error
+
+
+def every_page(fetch: Callable[[str], Page], items: Callable[[Page], Iterable[Item]]) -> Iterator[Item]:
+    """Every item of a paged list: `fetch(page_token)` returns one page, `items(page)` its items; pages are
+    followed until one comes without a `next_page_token`."""
+    token = ""
+    while True:
+        page = fetch(token)
+        yield from items(page)
+        token = cast(str, getattr(page, "next_page_token", ""))
+        if not token:
+            return
