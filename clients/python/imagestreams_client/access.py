@@ -14,12 +14,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
+import grpc
 from google.protobuf import duration_pb2
 from imagestreams.v1 import access_service_pb2 as api
 from imagestreams.v1 import access_service_pb2_grpc as api_grpc
 
 from .connection import Connection, every_page
-from .tls import TLSConfig
 
 TOKEN_NAME_PREFIX = "sha256~"
 
@@ -46,17 +46,8 @@ def token_name(token: str) -> str:
 class AccessClient(Connection):
     """Same constructor, credentials and errors as `Client` (see `Connection`)."""
 
-    def __init__(
-        self,
-        address: str,
-        timeout: float = 30,
-        *,
-        token: str | None = None,
-        tls: TLSConfig | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
-        self._stub = api_grpc.AccessServiceStub(self._channel)  # type: ignore[no-untyped-call]
+    def _open_stubs(self, channel: grpc.Channel) -> None:
+        self._stub = api_grpc.AccessServiceStub(channel)  # type: ignore[no-untyped-call]
 
     def who_am_i(self) -> api.WhoAmIResponse:
         return self._call(self._stub.WhoAmI, api.WhoAmIRequest(), api.WhoAmIResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+import grpc
 from google.protobuf import field_mask_pb2
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
@@ -12,7 +13,6 @@ from imagestreams.v1 import import_service_pb2_grpc as import_grpc
 from imagestreams.v1 import resources_pb2 as pb
 
 from .connection import Connection
-from .tls import TLSConfig
 
 
 class Client(Connection):
@@ -24,19 +24,10 @@ class Client(Connection):
             client.create_image_stream(pb.ImageStream(namespace="default", name="ruby"))
     """
 
-    def __init__(
-        self,
-        address: str,
-        timeout: float = 30,
-        *,
-        token: str | None = None,
-        tls: TLSConfig | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
+    def _open_stubs(self, channel: grpc.Channel) -> None:
         # grpc's generated stubs carry no type information (no .pyi is generated for *_pb2_grpc.py).
-        self._stub = api_grpc.ImageStreamServiceStub(self._channel)  # type: ignore[no-untyped-call]
-        self._import_stub = import_grpc.ImportServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._stub = api_grpc.ImageStreamServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._import_stub = import_grpc.ImportServiceStub(channel)  # type: ignore[no-untyped-call]
 
     # -- streams --------------------------------------------------------------------------------------------
 

@@ -38,6 +38,10 @@ class Connection:
         self.timeout = timeout
         self._channels = ChannelFactory(address, token=token, tls=tls, request_id=request_id)
         self._channel = self._channels.open()
+        self._open_stubs(self._channel)
+
+    def _open_stubs(self, channel: grpc.Channel) -> None:
+        """Each client makes the stubs of its services here; the channel is shared by them all."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.address!r}, authenticated={self._channels.authenticated})"

@@ -8,27 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import grpc
 from imagestreams.v1 import project_service_pb2 as api
 from imagestreams.v1 import project_service_pb2_grpc as api_grpc
 
 from .connection import Connection, every_page
-from .tls import TLSConfig
 
 
 class ProjectClient(Connection):
     """Same constructor, credentials and errors as `Client` (see `Connection`)."""
 
-    def __init__(
-        self,
-        address: str,
-        timeout: float = 30,
-        *,
-        token: str | None = None,
-        tls: TLSConfig | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
-        self._stub = api_grpc.ProjectServiceStub(self._channel)  # type: ignore[no-untyped-call]
+    def _open_stubs(self, channel: grpc.Channel) -> None:
+        self._stub = api_grpc.ProjectServiceStub(channel)  # type: ignore[no-untyped-call]
 
     def create_project(self, name: str, *, display_name: str = "", description: str = "") -> api.CreateProjectResponse:
         """Creates a project; the caller becomes its admin."""

@@ -8,27 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import grpc
 from imagestreams.v1 import secret_service_pb2 as api
 from imagestreams.v1 import secret_service_pb2_grpc as api_grpc
 
 from .connection import Connection
-from .tls import TLSConfig
 
 
 class SecretClient(Connection):
     """Same constructor, credentials and errors as `Client` (see `Connection`)."""
 
-    def __init__(
-        self,
-        address: str,
-        timeout: float = 30,
-        *,
-        token: str | None = None,
-        tls: TLSConfig | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
-        self._stub = api_grpc.SecretServiceStub(self._channel)  # type: ignore[no-untyped-call]
+    def _open_stubs(self, channel: grpc.Channel) -> None:
+        self._stub = api_grpc.SecretServiceStub(channel)  # type: ignore[no-untyped-call]
 
     def create_from_credential(
         self, namespace: str, name: str, server: str, username: str, password: str, email: str = ""
