@@ -47,22 +47,24 @@ class RequestAccess:
     cache: AccessCache
     snapshot: AccessSnapshot
     clock: Callable[[], datetime]
-
-    def _latest(self) -> AccessSnapshot:
-        return self.cache.cached() or self.snapshot
+    executor: Executor
 
     def within(self, verb: str, resource: str) -> set[str] | None:
-        """The projects where the caller may do this (None: everywhere)."""
-        return self._latest().policy.namespaces_allowing(self.identity, verb, resource)
+        """The projects where the caller may do this (None: everywhere), as of the call's start."""
+        return self.snapshot.policy.namespaces_allowing(self.identity, verb, resource)
 
-    def allowed(self, verb: str, resource: str, namespace: str) -> bool:
-        return self._latest().decide(self.identity, verb, resource, namespace).allowed
+    async def latest(self) -> AccessSnapshot:
+        """The snapshot as of the last access change this process knows of (reloaded when stale): what a
+        long-running call checks again, so a revocation reaches it."""
+        cached = self.cache.cached()
+        if cached is not None:
+            return cached
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.cache.snapshot)
 
-    def still_authenticated(self) -> bool:
+    def still_authenticated(self, snapshot: AccessSnapshot) -> bool:
         """False once the call's token was revoked, expired, or lost its subject."""
         if not self.identity.token_name:
             return True
-        snapshot = self._latest()
         row = snapshot.rows.tokens.get(self.identity.token_name)
         if row is None or (row.expires is not None and row.expires <= self.clock()):
             return False
@@ -198,7 +200,7 @@ class AccessGuard(grpc.aio.ServerInterceptor):
         except Exception as error:  # the store may be down: UNAVAILABLE, never a crash
             await context.abort_with_status(to_status(error))
             raise AssertionError("abort_with_status returns only by raising") from error
-        return RequestAccess(identity, self.cache, snapshot, self.clock)
+        return RequestAccess(identity, self.cache, snapshot, self.clock, self.executor)
 
     async def _identify(
         self, snapshot: AccessSnapshot, context: grpc.aio.ServicerContext, metadata: dict[str, str]

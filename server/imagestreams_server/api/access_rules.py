@@ -194,7 +194,7 @@ RULES: dict[str, Rule] = {
     _IS + "GetImage": cluster("get", "images"),
     _IS + "CreateImageStreamMapping": simple("create", "imagestreammappings", write=True),
     # watch, import
-    _WATCH + "Watch": simple("watch", "imagestreams", spans=True),
+    _WATCH + "Watch": simple("watch", "imagestreams"),
     _IMPORT + "ImportImage": simple("create", "imagestreamimports", write=True),
     # pull secrets
     _SECRET + "CreateSecret": simple("create", "secrets", write=True),

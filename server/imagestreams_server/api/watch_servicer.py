@@ -67,30 +67,28 @@ class WatchServicer(watch_grpc.WatchServiceServicer):
             access = request_access()
             last_position = 0
             async for item in self.watching.watch(target, _start(request), float(interval) or None):
-                if access is not None and not _may_see(access, request.namespace, item, last_position):
-                    continue
+                if access is not None:
+                    await _check_still_allowed(access, target.namespace, last_position)
                 last_position = item.position
                 yield self._response(item)
         except Exception as error:  # every error leaves as a status, never as a crash
             await context.abort_with_status(to_status(error))
 
 
-def _may_see(access: RequestAccess, namespace: str, item: Change | Marker, last_position: int) -> bool:
-    """Rights are checked again at every item, so a watch ends as soon as they go: a revoked or expired token
-    ends it UNAUTHENTICATED, a removed role PERMISSION_DENIED; both say the last position sent, to resume from
-    once allowed again. A watch of every project skips the changes of projects the caller may not watch."""
+async def _check_still_allowed(access: RequestAccess, namespace: str, last_position: int) -> None:
+    """Rights are checked again before every item, against the latest access snapshot, so a watch ends as
+    soon as they go: a revoked or expired token ends it UNAUTHENTICATED, a removed role PERMISSION_DENIED;
+    both say the last position sent, to resume from once allowed again."""
+    snapshot = await access.latest()
     resume = {"last_position": str(last_position)}
-    if not access.still_authenticated():
+    if not access.still_authenticated(snapshot):
         raise Unauthenticated(
             f"the token was revoked or has expired; log in again and resume after position {last_position}", resume
         )
-    if namespace:
-        check = Check("watch", "imagestreams", namespace)
-        if not access.allowed(check.verb, check.resource, namespace):
-            message = f"{denied_message(access.identity, check)} (any more); resume after position {last_position}"
-            raise PermissionDenied(message, check.verb, check.resource, namespace, resume)
-        return True
-    return isinstance(item, Marker) or access.allowed("watch", "imagestreams", item.namespace)
+    check = Check("watch", "imagestreams", namespace)
+    if not snapshot.decide(access.identity, check.verb, check.resource, namespace).allowed:
+        message = f"{denied_message(access.identity, check)} (any more); resume after position {last_position}"
+        raise PermissionDenied(message, check.verb, check.resource, namespace, resume)
 
 
 def _start(request: watch_api.WatchRequest) -> Start:
