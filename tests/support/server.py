@@ -144,7 +144,9 @@ def running_server(
     finally:
         channel.close()
         loop.call_soon_threadsafe(box["stop"].set)  # type: ignore[attr-defined]
-        thread.join(30)
+        thread.join(60)
+        # A server that does not stop would outlive its store (and keep the test run from exiting).
+        assert not thread.is_alive(), "the test server did not stop within 60 s"
 
 
 def sqlite_store(directory: Path) -> StoreConfig:
