@@ -1,4 +1,7 @@
 # The service image: `isctl serve` on the embedded SQLite store, or on PostgreSQL with IMAGESTREAMS_DATABASE_URL.
+# It listens on every interface, so it wants TLS (--tls-cert/--tls-key, or IMAGESTREAMS_TLS_CERT/_KEY), or
+# IMAGESTREAMS_ALLOW_INSECURE_LISTEN=true where only a trusted network reaches it. A new store's administrator
+# token is written to /data/admin.token.
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
