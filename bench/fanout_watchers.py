@@ -32,6 +32,9 @@ from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
 NAMESPACE = "bench"
+# gRPC metadata for every call: `authorization: Bearer TOKEN` (tag_throughput.Metadata; not imported from there,
+# which would load psycopg and the benchmark's other dependencies into each watcher process).
+Metadata = tuple[tuple[str, str], ...]
 ESTABLISH_TIMEOUT = 120.0
 # Changes per watcher whose serialized size is summed, to report the message size.
 SIZED = 20
@@ -86,8 +89,9 @@ class Established:
 
 
 class Watchers:
-    def __init__(self, address: str, specs: list[WatcherSpec], per_channel: int) -> None:
+    def __init__(self, address: str, metadata: Metadata, specs: list[WatcherSpec], per_channel: int) -> None:
         self.specs = specs
+        self.metadata = metadata
         self.results = [WatcherResult() for _ in specs]
         self.channels = [grpc.aio.insecure_channel(address) for _ in range(math.ceil(len(specs) / per_channel))]
         self.stubs = [watch_grpc.WatchServiceStub(channel) for channel in self.channels]
@@ -101,7 +105,7 @@ class Watchers:
 
     def start(self) -> None:
         for index, spec in enumerate(self.specs):
-            call = self.stubs[index // self.per_channel].Watch(spec.request())
+            call = self.stubs[index // self.per_channel].Watch(spec.request(), metadata=self.metadata)
             self.calls.append(call)
             self.tasks.append(asyncio.create_task(self._watch(index, call)))
 
@@ -159,9 +163,9 @@ class Watchers:
             await channel.close()
 
 
-async def _run(conn: Connection, address: str, specs: list[WatcherSpec], per_channel: int) -> None:
+async def _run(conn: Connection, address: str, metadata: Metadata, specs: list[WatcherSpec], per_channel: int) -> None:
     loop = asyncio.get_running_loop()
-    watchers = Watchers(address, specs, per_channel)
+    watchers = Watchers(address, metadata, specs, per_channel)
     started = time.monotonic()
     watchers.start()
     with contextlib.suppress(TimeoutError):
@@ -196,12 +200,14 @@ async def _run(conn: Connection, address: str, specs: list[WatcherSpec], per_cha
     conn.send(("results", results))
 
 
-def run_watchers(conn: Connection, address: str, specs: list[WatcherSpec], per_channel: int) -> None:
-    """The child process's entry point."""
+def run_watchers(
+    conn: Connection, address: str, metadata: Metadata, specs: list[WatcherSpec], per_channel: int
+) -> None:
+    """The child process's entry point. `metadata` (`authorization: Bearer ...`) goes with every Watch call."""
     # The parent handles Ctrl-C, and ends this process; a traceback per child would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        asyncio.run(_run(conn, address, specs, per_channel))
+        asyncio.run(_run(conn, address, metadata, specs, per_channel))
     except Exception:
         with contextlib.suppress(OSError):
             conn.send(("error", traceback.format_exc()))

@@ -2,7 +2,8 @@
 
 Usage: python bench/import_server_process.py --database-url postgresql://... [--import-max-tags N] [--no-host-limit]
 
-Like bench/server_process.py (prints `port N` on stdout once it serves; SIGTERM or SIGINT drains and stops it),
+Like bench/server_process.py (prints `port N` and `token T` on stdout once it serves, the token written nowhere
+else that outlives the process; SIGTERM or SIGINT drains and stops it),
 with the settings the benchmark needs: `import_max_tags` raised, scheduled import off (the benchmark runs the
 scheduled checks itself, in process), and with --no-host-limit a registry client without the per-host request
 budget (`HostLimits`, 10 requests/s by default), to see what the service costs apart from that politeness.
@@ -20,7 +21,7 @@ from imagestreams_server.api import server as server_module
 from imagestreams_server.api.server import ServerConfig, serve
 from imagestreams_server.importer import HostLimits, RegistryClient
 from imagestreams_server.store.config import StoreConfig
-from server_process import _announce
+from server_process import announcer, token_file
 
 # Per-host limits that never hold a request back: as many in flight as the default, and a budget no benchmark
 # can spend. Shared with import_throughput.py, which uses it for its in-process registry clients too.
@@ -42,13 +43,15 @@ def main() -> None:
         server_module.RegistryClient = functools.partial(  # type: ignore[attr-defined,assignment]
             RegistryClient, limits=NO_HOST_LIMIT
         )
-    config = ServerConfig(
-        listen=args.listen,
-        store=StoreConfig(database_url=args.database_url),
-        import_max_tags=args.import_max_tags,
-        import_interval=0,
-    )
-    asyncio.run(serve(config, _announce))
+    with token_file() as path:
+        config = ServerConfig(
+            listen=args.listen,
+            store=StoreConfig(database_url=args.database_url),
+            import_max_tags=args.import_max_tags,
+            import_interval=0,
+            admin_token_file=path,
+        )
+        asyncio.run(serve(config, announcer(path)))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ Setup, not measured: Debian's docker-registry on loopback, plain HTTP, no auth (
                scheduled import off) on a fresh database `bench_<hex>`;
   import_free  the same on another fresh server and database, whose registry client has no per-host limit;
   checks       in this process, on import's database, ScheduledImports (batch = --tags) with a clock the benchmark
-               moves: `first` remembers what upstream has (the import does not record it); the clock then passes
+               moves, which starts when the import has ended: `first` runs at once, when nothing is due (the
+               import recorded what upstream had: the goal is 0 checked, no request); the clock then passes
                the interval and `check` re-checks the unchanged tags with a fresh RegistryClient with the server's
                default limits, as the server's scheduler would; the clock passes it again and `check_free`
                re-checks them with the first, warm client, which has no per-host limit. Reported for each: the
@@ -73,13 +74,16 @@ from tag_throughput import (
     SERVER_START_TIMEOUT,
     CpuSample,
     HealthClient,
-    _read_port,
+    Metadata,
     _stop,
+    bearer,
+    create_project,
     fresh_database,
     measure_with,
     postgres_cpu_seconds,
     process_cpu_seconds,
     progress_printer,
+    read_announcement,
     server_version,
     spread,
 )
@@ -165,6 +169,8 @@ def dbname_of(url: str) -> str:
 class ImportServer:
     process: subprocess.Popen[str]
     address: str
+    # `authorization: Bearer <the cluster administrator's token>`, for every call (kept out of reprs).
+    metadata: Metadata = field(repr=False)
 
 
 @contextmanager
@@ -177,8 +183,11 @@ def import_server(database_url: str, max_tags: int, *, host_limit: bool) -> Iter
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
         try:
-            port = _read_port(process, SERVER_START_TIMEOUT)
-            yield ImportServer(process, f"127.0.0.1:{port}")
+            announced = read_announcement(process, SERVER_START_TIMEOUT)
+            server = ImportServer(process, f"127.0.0.1:{announced.port}", bearer(announced.token))
+            # The project ImportImage writes into.
+            create_project(server.address, server.metadata, NAMESPACE)
+            yield server
         except BaseException:
             log.seek(0)
             sys.stderr.write(log.read()[-4000:])
@@ -207,19 +216,19 @@ class Timed:
         return self.imported / self.seconds
 
 
-def import_image(address: str, source: str, tags: int, probe: CpuProbe) -> Timed:
+def import_image(server: ImportServer, source: str, tags: int, probe: CpuProbe) -> Timed:
     """One ImportImage(all, confirm) of `source`, timed end to end on a channel that is already connected."""
     request = import_api.ImportImageRequest(
         namespace=NAMESPACE, name=STREAM, all=True, confirm=True, insecure=True, scheduled=True
     )
     setattr(request, "from", source)  # `from` is a Python keyword
     errors: Counter[str] = Counter()
-    with grpc.insecure_channel(address) as channel:
+    with grpc.insecure_channel(server.address) as channel:
         grpc.channel_ready_future(channel).result(timeout=30)
         stub = import_grpc.ImportServiceStub(channel)
         before, start = probe.take(), time.perf_counter()
         try:
-            response = stub.ImportImage(request, timeout=IMPORT_TIMEOUT)
+            response = stub.ImportImage(request, timeout=IMPORT_TIMEOUT, metadata=server.metadata)
         except grpc.RpcError as error:
             seconds, after = time.perf_counter() - start, probe.take()
             errors[f"call {error.code().name}"] += 1  # type: ignore[attr-defined]
@@ -272,10 +281,11 @@ class Check:
 
 
 class Clock:
-    """The scheduler's clock (and the service's): moved by the benchmark, not by time."""
+    """The scheduler's clock (and the service's): moved by the benchmark, not by time. It starts at the real
+    time, after the server's ImportImage, which records when it asked upstream (by the server's real clock)."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -308,7 +318,7 @@ def scheduled_checks(database_url: str, tags: int, probe: CpuProbe) -> dict[str,
             seconds, after = time.perf_counter() - start, probe.take()
             return Check(seconds, summary, registry.requests.snapshot(), log.max_position() - position, after - before)
 
-        checks = {"first": check(free)}  # never checked: a full import of each tag, to learn its digest
+        checks = {"first": check(free)}  # the import has just asked upstream: nothing is due
         clock.now += INTERVAL + timedelta(seconds=1)
         checks["check"] = check(polite)
         clock.now += INTERVAL + timedelta(seconds=1)
@@ -334,11 +344,11 @@ def one_run(admin_url: str, registry: RunningRegistry, args: argparse.Namespace,
     with fresh_database(admin_url) as url:
         with import_server(url, args.tags, host_limit=True) as server:
             health_cpu = functools.partial(CpuSample.take, server.process.pid, dbname_of(url))
-            noop = measure_with(lambda i: HealthClient(server.address), 1, NOOP_SECONDS, health_cpu)
+            noop = measure_with(lambda i: HealthClient(server.address, server.metadata), 1, NOOP_SECONDS, health_cpu)
             run.noop, run.noop_errors = noop.rate, noop.errors
             progress(f"  noop        {run.noop:9.0f} calls/s")
             run.timed["import"] = import_image(
-                server.address, source, args.tags, CpuProbe(pid, server.process.pid, dbname_of(url))
+                server, source, args.tags, CpuProbe(pid, server.process.pid, dbname_of(url))
             )
             progress(_line("import", run.timed["import"]))
         run.checks = scheduled_checks(url, args.tags, CpuProbe(pid, None, dbname_of(url)))
@@ -347,7 +357,7 @@ def one_run(admin_url: str, registry: RunningRegistry, args: argparse.Namespace,
             progress(f"  {name:<11} {c.seconds:9.2f} s  {_summary(c.summary)}, {c.appended} events appended")
     with fresh_database(admin_url) as url, import_server(url, args.tags, host_limit=False) as server:
         probe = CpuProbe(pid, server.process.pid, dbname_of(url))
-        run.timed["import_free"] = import_image(server.address, source, args.tags, probe)
+        run.timed["import_free"] = import_image(server, source, args.tags, probe)
         progress(_line("import_free", run.timed["import_free"]))
     # client_free right after import_free: the two short measurements that are compared see the same machine.
     for key, limits in (("client_free", NO_HOST_LIMIT), ("client", SERVER_LIMITS)):
@@ -468,7 +478,7 @@ def ratio_table(runs: Sequence[Run], tags: int) -> list[str]:
 
 
 CHECK_LABELS = {
-    "first": "first check (remembers upstream), no host limit",
+    "first": "check right after the import (nothing due), no host limit",
     "check": "re-check, server's host limits, fresh client",
     "check_free": "re-check, no host limit, warm client",
 }

@@ -1,6 +1,9 @@
 """Baseline for bench/watch_fanout.py: a bare grpc.aio server-streaming fan-out, with no database.
 
-Usage: python bench/raw_stream_server.py  (prints `port N` on stdout once it serves; SIGTERM or SIGINT stops it).
+Usage: python bench/raw_stream_server.py  (prints `port N` and `token T` on stdout once it serves, as
+bench/server_process.py does; SIGTERM or SIGINT stops it). The token is a random one of the real tokens' shape,
+which the benchmark then sends with every call as it does to the real server, so both see the same requests;
+this server checks nothing.
 
 It speaks the same two RPCs the benchmark uses, so the very same client code drives it:
 
@@ -19,6 +22,7 @@ the commit, reading the log back and turning events into changes, and building a
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -156,6 +160,8 @@ async def serve() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     print(f"port {port}", flush=True)
+    # The shape of imagestreams_server.application.tokens.new_token(): `ist_` and 43 base64url characters.
+    print(f"token ist_{secrets.token_urlsafe(32)}", flush=True)
     await stop.wait()
     await server.stop(1.0)
 

@@ -65,7 +65,7 @@ from typing import Any
 
 import grpc
 import psycopg
-from fanout_watchers import Established, WatcherResult, WatcherSpec, run_watchers
+from fanout_watchers import Established, Metadata, WatcherResult, WatcherSpec, run_watchers
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
@@ -79,13 +79,15 @@ from tag_throughput import (
     IMAGES,
     NAMESPACE,
     SERVER_START_TIMEOUT,
-    _read_port,
     _stop,
+    bearer,
+    create_project,
     fresh_database,
     machine_busy_seconds,
     postgres_cpu_seconds,
     process_cpu_seconds,
     progress_printer,
+    read_announcement,
     server_version,
     spread,
     tag_request,
@@ -117,13 +119,16 @@ Progress = Callable[[str], None]
 class ChildServer:
     process: subprocess.Popen[str]
     address: str
+    # `authorization: Bearer TOKEN` with the token the server printed, for every call (kept out of reprs).
+    metadata: Metadata = field(repr=False)
     # What the server wrote on stderr, filled in once it has stopped.
     log: list[str] = field(default_factory=list)
 
 
 @contextmanager
 def child_server(argv: Sequence[str]) -> Iterator[ChildServer]:
-    """A server script in a child process that prints `port N` once it serves; SIGTERM (then SIGKILL) on exit.
+    """A server script in a child process that prints `port N` and `token T` once it serves; SIGTERM (then
+    SIGKILL) on exit.
 
     The server runs in a session of its own, so a Ctrl-C reaches only this process, which stops the watchers
     before the server and the server before dropping its database."""
@@ -133,8 +138,8 @@ def child_server(argv: Sequence[str]) -> Iterator[ChildServer]:
         )
         server: ChildServer | None = None
         try:
-            port = _read_port(process, SERVER_START_TIMEOUT)
-            server = ChildServer(process, f"127.0.0.1:{port}")
+            announced = read_announcement(process, SERVER_START_TIMEOUT)
+            server = ChildServer(process, f"127.0.0.1:{announced.port}", bearer(announced.token))
             yield server
         except BaseException:
             log.seek(0)
@@ -207,7 +212,9 @@ class WatcherProcesses:
 
 
 @contextmanager
-def watcher_processes(address: str, specs: Sequence[WatcherSpec], count: int) -> Iterator[WatcherProcesses]:
+def watcher_processes(
+    address: str, metadata: Metadata, specs: Sequence[WatcherSpec], count: int
+) -> Iterator[WatcherProcesses]:
     """`count` processes (spawned, so no gRPC state is forked) sharing the watchers round-robin."""
     context = multiprocessing.get_context("spawn")
     shares = [list(specs[i::count]) for i in range(count) if specs[i::count]]
@@ -216,7 +223,10 @@ def watcher_processes(address: str, specs: Sequence[WatcherSpec], count: int) ->
         for share in shares:
             parent_end, child_end = context.Pipe()
             child = context.Process(
-                target=run_watchers, args=(child_end, address, share, PER_CHANNEL), daemon=True, name="watchers"
+                target=run_watchers,
+                args=(child_end, address, metadata, share, PER_CHANNEL),
+                daemon=True,
+                name="watchers",
             )
             started.conns.append(parent_end)
             started.processes.append(child)
@@ -248,16 +258,16 @@ class TagRecord:
     error: str = ""
 
 
-def setup_streams(address: str, streams: int) -> None:
+def setup_streams(address: str, metadata: Metadata, streams: int) -> None:
     """Creates every stream with its tag and moves it twice (back to IMAGES[0]): caches and code paths warm."""
     with grpc.insecure_channel(address) as channel:
         stub = api_grpc.ImageStreamServiceStub(channel)
         for k in range(streams):
             for image in (IMAGES[0], IMAGES[1], IMAGES[0]):
-                stub.Tag(tag_request(f"w{k}", TAG, image), timeout=CALL_TIMEOUT)
+                stub.Tag(tag_request(f"w{k}", TAG, image), timeout=CALL_TIMEOUT, metadata=metadata)
 
 
-async def write_load(address: str, rate: float, seconds: float, streams: int) -> list[TagRecord]:
+async def write_load(address: str, metadata: Metadata, rate: float, seconds: float, streams: int) -> list[TagRecord]:
     """Tag calls at `rate` per second (open loop: each starts on schedule whether or not the previous returned,
     up to MAX_IN_FLIGHT), round-robin over the streams; every call moves the stream's tag to the other digest."""
     count = max(1, round(rate * seconds))
@@ -272,7 +282,7 @@ async def write_load(address: str, rate: float, seconds: float, streams: int) ->
             request = tag_request(f"w{k}", TAG, IMAGES[(move + 1) % 2])
             called = time.monotonic()
             try:
-                response = await stub.Tag(request, timeout=CALL_TIMEOUT)
+                response = await stub.Tag(request, timeout=CALL_TIMEOUT, metadata=metadata)
                 records.append(TagRecord(response.position, called, time.monotonic()))
             except grpc.aio.AioRpcError as error:
                 records.append(TagRecord(-1, called, time.monotonic(), error.code().name))
@@ -294,14 +304,14 @@ async def write_load(address: str, rate: float, seconds: float, streams: int) ->
 Change = tuple[int, str, str]  # position, stream, tag
 
 
-def read_back(address: str, after: int, until: int) -> list[Change]:
+def read_back(address: str, metadata: Metadata, after: int, until: int) -> list[Change]:
     """Every change of the namespace after `after`, up to `until`, read from the server's log."""
     if until <= after:
         return []
     changes: list[Change] = []
     request = watch_api.WatchRequest(namespace=NAMESPACE, after_position=after, progress_interval_seconds=1)
     with grpc.insecure_channel(address) as channel:
-        call = watch_grpc.WatchServiceStub(channel).Watch(request, timeout=DRAIN_TIMEOUT)
+        call = watch_grpc.WatchServiceStub(channel).Watch(request, timeout=DRAIN_TIMEOUT, metadata=metadata)
         try:
             for response in call:
                 if not response.marker:
@@ -366,7 +376,7 @@ def measure(server: ChildServer, args: argparse.Namespace, dbname: str | None, p
     pid = server.process.pid
     specs = watcher_specs(args.watchers, args.streams)
     rss_before = rss_bytes(pid)
-    with watcher_processes(server.address, specs, args.client_processes) as children:
+    with watcher_processes(server.address, server.metadata, specs, args.client_processes) as children:
         established: list[Established] = children.receive("established", SERVER_START_TIMEOUT + 10)
         time.sleep(SETTLE)
         rss_established = rss_bytes(pid)
@@ -374,10 +384,11 @@ def measure(server: ChildServer, args: argparse.Namespace, dbname: str | None, p
         established_s = max(e.last_at for e in established) - min(e.started_at for e in established)
         progress(f"    {sum(e.ok for e in established)}/{args.watchers} watches established in {established_s:.1f} s")
         cpu_before = CpuSample.take(pid, client_pids, dbname)
-        records = asyncio.run(write_load(server.address, args.rate, args.seconds, args.streams))
+        records = asyncio.run(write_load(server.address, server.metadata, args.rate, args.seconds, args.streams))
         ok = sorted((r for r in records if not r.error), key=lambda r: r.position)
         first = min((e.first_position for e in established if e.ok), default=-1)
-        changes = read_back(server.address, first, ok[-1].position if ok else first) if first >= 0 else []
+        last = ok[-1].position if ok else first
+        changes = read_back(server.address, server.metadata, first, last) if first >= 0 else []
         expected = expected_positions(changes, specs)
         children.send(
             [("finish", ([_last(expected[spec]) for spec in share], DRAIN_TIMEOUT)) for share in children.specs]
@@ -518,14 +529,15 @@ def measure_server(kind: str, admin_url: str, args: argparse.Namespace, logs: Lo
     progress(f"  {kind}")
     if kind == "raw":
         with child_server([str(HERE / "raw_stream_server.py")]) as server:
-            setup_streams(server.address, args.streams)
+            setup_streams(server.address, server.metadata, args.streams)
             measurement = measure(server, args, None, progress)
     else:
         with (
             fresh_database(admin_url) as url,
             child_server([str(HERE / "server_process.py"), "--database-url", url]) as server,
         ):
-            setup_streams(server.address, args.streams)
+            create_project(server.address, server.metadata)
+            setup_streams(server.address, server.metadata, args.streams)
             measurement = measure(server, args, str(conninfo_to_dict(url)["dbname"]), progress)
     logs.lines[kind].extend(server.log)
     m = measurement

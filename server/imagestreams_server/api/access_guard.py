@@ -93,7 +93,10 @@ def denied_message(identity: Identity, check: Check) -> str:
     return f'{identity.describe()} cannot {check.verb} resource "{check.resource}" {where}'
 
 
-class AccessGuard(grpc.aio.ServerInterceptor):
+class AccessGuard:
+    """Wraps each method handler once, when the services are registered (see `GuardedServer`): no per-call
+    interceptor, so a checked call costs the check and nothing else."""
+
     def __init__(
         self,
         cache: AccessCache,
@@ -106,22 +109,17 @@ class AccessGuard(grpc.aio.ServerInterceptor):
         self.clock = clock
         self.throttle = throttle or AuthThrottle()
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Any],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or is_public(method):
+    def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The handler of `method` (`/package.Service/Method`), guarded."""
+        if is_public(method):
             return handler
-        metadata = {k: v for k, v in handler_call_details.invocation_metadata or () if isinstance(v, str)}
         rule = RULES.get(method)
         short = method.rsplit("/", 1)[-1]
         if handler.unary_unary is not None:
             unary = handler.unary_unary
 
             async def guarded_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                metadata = _metadata(context)
                 access = await self._admit(short, rule, request, context, metadata)
                 with _running_as(access, _cause(short, metadata)):
                     return await unary(request, context)
@@ -135,6 +133,7 @@ class AccessGuard(grpc.aio.ServerInterceptor):
             stream = handler.unary_stream
 
             async def guarded_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                metadata = _metadata(context)
                 access = await self._admit(short, rule, request, context, metadata)
                 with _running_as(access, _cause(short, metadata)):
                     async for response in stream(request, context):
@@ -223,6 +222,30 @@ class AccessGuard(grpc.aio.ServerInterceptor):
 
     async def _blocking(self, fn: Callable[[], AccessSnapshot]) -> AccessSnapshot:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn)
+
+
+class GuardedServer:
+    """What the generated `add_*Servicer_to_server` functions register on: every method handler of the
+    service is wrapped by the guard before it reaches the real server."""
+
+    def __init__(self, server: grpc.aio.Server, guard: AccessGuard | None) -> None:
+        self.server = server
+        self.guard = guard
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        # The generated code registers the same handlers again below, by service: they are wrapped there.
+        if self.guard is None:
+            self.server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        if self.guard is not None:
+            handlers = {name: self.guard.wrap(f"/{service}/{name}", h) for name, h in handlers.items()}
+            self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+        self.server.add_registered_method_handlers(service, handlers)
+
+
+def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    return {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
 
 
 def _fields(check: Check) -> tuple[str, str, str]:

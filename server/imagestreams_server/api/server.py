@@ -47,7 +47,7 @@ from ..store.config import StoreConfig
 from ..store.crypto import SecretKeyConfig, load_secret_box
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
-from .access_guard import AccessGuard
+from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
 from .import_servicer import ImportServicer
 from .registry_notifications import NotificationsEndpoint
@@ -192,8 +192,11 @@ async def start(config: ServerConfig) -> RunningServer:
     hub = WatchHub(event_log, executor, poll_interval=config.watch_poll_interval)
     hub.observers.append(lambda event: access_rows.is_access_event(event) and access_cache.invalidate())
     await hub.start(_listener_factory(config.store, event_log))
-    interceptors = [AccessGuard(access_cache, executor, service.clock)] if config.access_control else []
-    server = grpc.aio.server(migration_thread_pool=executor, interceptors=interceptors)
+    # A second server on a busy address is an error at start, not a silent twin splitting the clients.
+    grpc_server = grpc.aio.server(migration_thread_pool=executor, options=[("grpc.so_reuseport", 0)])
+    guard = AccessGuard(access_cache, executor, service.clock) if config.access_control else None
+    # Services register through the guard: each of their methods is checked (health and reflection are not).
+    server = GuardedServer(grpc_server, guard)
     access_grpc.add_AccessServiceServicer_to_server(AccessServicer(access, access_cache, executor), server)
     project_grpc.add_ProjectServiceServicer_to_server(ProjectServicer(access, access_cache, executor), server)
     api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
@@ -230,19 +233,22 @@ async def start(config: ServerConfig) -> RunningServer:
         )
         notifications.start()
     health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    if config.tls is not None:
-        port = server.add_secure_port(config.listen, config.tls.credentials())
-    else:
-        port = server.add_insecure_port(config.listen)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
+    try:
+        if config.tls is not None:
+            port = grpc_server.add_secure_port(config.listen, config.tls.credentials())
+        else:
+            port = grpc_server.add_insecure_port(config.listen)
+    except RuntimeError as error:  # grpc says "Failed to bind" this way
+        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available") from error
     if port == 0:
-        raise OSError(f"cannot listen on {config.listen}")
-    await server.start()
+        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available")
+    await grpc_server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return RunningServer(
-        server,
+        grpc_server,
         port,
         event_log,
         hub,

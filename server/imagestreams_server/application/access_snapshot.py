@@ -27,6 +27,9 @@ from ..store.access_rows import AccessRows
 from ..store.app import EventLog
 from .tokens import looks_like_token, token_name
 
+# Tokens whose identities a snapshot remembers (past it, it forgets them all and starts again).
+MAX_CACHED_TOKENS = 10_000
+
 
 class AccessSnapshot:
     def __init__(self, rows: AccessRows) -> None:
@@ -38,13 +41,29 @@ class AccessSnapshot:
             for user in group.users:
                 groups[user].append(group.name)
         self._groups_of = {user: tuple(names) for user, names in groups.items()}
+        # Token -> the identity it proves in this snapshot: a token used again costs a dictionary lookup and
+        # its expiry check, not a hash and a new identity. Bounded; gone with the snapshot.
+        self._identities: dict[str, Identity] = {}
 
     def authenticate(self, token: str, now: datetime) -> Identity | None:
         """The identity a token proves, or None: unknown, revoked, expired, or its subject is gone."""
+        identity = self._identities.get(token)
+        if identity is None:
+            identity = self._resolve(token)
+            if identity is None:
+                return None
+            if len(self._identities) >= MAX_CACHED_TOKENS:
+                self._identities.clear()
+            self._identities[token] = identity
+        if identity.token_expires is not None and identity.token_expires <= now:
+            return None
+        return identity
+
+    def _resolve(self, token: str) -> Identity | None:
         if not looks_like_token(token):
             return None
         row = self.rows.tokens.get(token_name(token))
-        if row is None or (row.expires is not None and row.expires <= now):
+        if row is None:
             return None
         subject = row.subject
         if self.subject_uid(subject) != row.subject_uid:
