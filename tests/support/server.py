@@ -98,10 +98,9 @@ def running_server(
             try:
                 box["server"] = await start(
                     ServerConfig(
-                        listen="127.0.0.1:0",
                         store=store,
                         registry_hostname=registry_hostname,
-                        **{"auto_import": False, "admin_token_file": token_file, **settings},
+                        **{"listen": "127.0.0.1:0", "auto_import": False, "admin_token_file": token_file, **settings},
                     )
                 )
             except BaseException as e:  # surfaced to the test below

@@ -177,14 +177,17 @@ async def start(config: ServerConfig) -> RunningServer:
     # First: a key that cannot be used, or an address that would expose tokens, stops the start before
     # anything is opened.
     check_listen(config)
+    # Each task runs with the submitting request's context variables: the caller recorded on its events.
+    executor = ContextExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
+    # A second server on a busy address is an error at start, not a silent twin splitting the clients.
+    grpc_server = grpc.aio.server(migration_thread_pool=executor, options=[("grpc.so_reuseport", 0)])
+    port = _bind(grpc_server, config)
     secret_box = load_secret_box(config.secret_key, config.store)
     event_log = EventLog(config.store)
     replayed = event_log.ensure_read_models()
     if replayed:
         log.info("rebuilt read models from %d events", replayed)
     service = Service(event_log, registry_hostname=config.registry_hostname)
-    # Each task runs with the submitting request's context variables: the caller recorded on its events.
-    executor = ContextExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
     access_cache = AccessCache(event_log)
     access = AccessCommands(event_log, access_cache, service.context, new_uid)
     admin_token = _bootstrap(config, access)
@@ -192,8 +195,6 @@ async def start(config: ServerConfig) -> RunningServer:
     hub = WatchHub(event_log, executor, poll_interval=config.watch_poll_interval)
     hub.observers.append(lambda event: access_rows.is_access_event(event) and access_cache.invalidate())
     await hub.start(_listener_factory(config.store, event_log))
-    # A second server on a busy address is an error at start, not a silent twin splitting the clients.
-    grpc_server = grpc.aio.server(migration_thread_pool=executor, options=[("grpc.so_reuseport", 0)])
     guard = AccessGuard(access_cache, executor, service.clock) if config.access_control else None
     # Services register through the guard: each of their methods is checked (health and reflection are not).
     server = GuardedServer(grpc_server, guard)
@@ -235,15 +236,6 @@ async def start(config: ServerConfig) -> RunningServer:
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
-    try:
-        if config.tls is not None:
-            port = grpc_server.add_secure_port(config.listen, config.tls.credentials())
-        else:
-            port = grpc_server.add_insecure_port(config.listen)
-    except RuntimeError as error:  # grpc says "Failed to bind" this way
-        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available") from error
-    if port == 0:
-        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available")
     await grpc_server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -260,6 +252,20 @@ async def start(config: ServerConfig) -> RunningServer:
         admin_token=admin_token,
         access_cache=access_cache,
     )
+
+
+def _bind(server: grpc.aio.Server, config: ServerConfig) -> int:
+    """The port bound, before anything else is opened: a busy address stops the start at once."""
+    try:
+        if config.tls is not None:
+            port = server.add_secure_port(config.listen, config.tls.credentials())
+        else:
+            port = server.add_insecure_port(config.listen)
+    except RuntimeError as error:  # grpc says "Failed to bind" this way
+        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available") from error
+    if port == 0:
+        raise OSError(f"cannot listen on {config.listen}: the address is in use or not available")
+    return port
 
 
 def check_listen(config: ServerConfig) -> None:
