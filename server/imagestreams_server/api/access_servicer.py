@@ -99,11 +99,11 @@ def service_account_pb(row: ServiceAccountRow) -> api.ServiceAccount:
 
 
 def page_of(items: Sequence[T], key: Callable[[T], list[Any]], page_size: int, page_token: str) -> tuple[list[T], str]:
-    """A keyset page over items sorted by `key`."""
+    """A keyset page over items sorted by `key` (a one-name key: every access list pages by name)."""
     if page_size < 0:
         raise InvalidField("page_size", "must not be negative")
     limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
-    after = paging.decode(page_token, len(key(items[0])) if items else 1)
+    after = paging.decode(page_token, (str,))
     ordered = sorted(items, key=key)
     if after is not None:
         ordered = [item for item in ordered if key(item) > after]

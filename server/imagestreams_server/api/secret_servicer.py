@@ -72,7 +72,7 @@ class SecretServicer(api_grpc.SecretServiceServicer):
     async def ListSecrets(self, request: api.ListSecretsRequest, context: Any) -> Any:
         def run() -> api.ListSecretsResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, 2)
+            after = paging.decode(request.page_token, (str, str))
             views = self.secrets.list(
                 request.namespace,
                 (after[0], after[1]) if after else None,

@@ -75,7 +75,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def ListImageStreams(self, request: api.ListImageStreamsRequest, context: Any) -> Any:
         def run() -> api.ListImageStreamsResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, 2)
+            after = paging.decode(request.page_token, (str, str))
             views = self.service.queries.streams(
                 request.namespace,
                 (after[0], after[1]) if after else None,
@@ -165,7 +165,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def ListImageStreamTags(self, request: api.ListImageStreamTagsRequest, context: Any) -> Any:
         def run() -> api.ListImageStreamTagsResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, 2)
+            after = paging.decode(request.page_token, (str, str))
             views = self.service.queries.tags(
                 request.namespace,
                 request.stream,
@@ -183,7 +183,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def ListTagHistory(self, request: api.ListTagHistoryRequest, context: Any) -> Any:
         def run() -> api.ListTagHistoryResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, 2)
+            after = paging.decode(request.page_token, (int, str))
             moves = self.service.queries.tag_history(
                 request.namespace,
                 request.stream,
