@@ -17,6 +17,17 @@ from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, Inva
 
 DOMAIN = "imagestreams.v1"
 log = logging.getLogger(__name__)
+# Messages quote what users typed, which may be long (alias cycles through hundreds of tags): a status must
+# still fit a client's metadata limit (8 KiB by default in gRPC), message and details together.
+MAX_MESSAGE = 1024
+
+
+def bounded(text: str) -> str:
+    """At most MAX_MESSAGE characters, saying how much was left out."""
+    if len(text) <= MAX_MESSAGE:
+        return text
+    cut = MAX_MESSAGE - 40
+    return f"{text[:cut]}... ({len(text) - cut} more characters)"
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -26,7 +37,8 @@ def _pack(message: object) -> any_pb2.Any:
 
 
 def _error_info(reason: str, metadata: dict[str, str] | None = None) -> any_pb2.Any:
-    return _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata or {}))
+    bounded_metadata = {k: bounded(v) for k, v in (metadata or {}).items()}
+    return _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=bounded_metadata))
 
 
 def _bad_request(field: str, description: str) -> any_pb2.Any:
@@ -42,8 +54,11 @@ def to_status(error: Exception) -> grpc.Status:
     if isinstance(error, InvalidField):
         proto = status_pb2.Status(
             code=code_pb2.INVALID_ARGUMENT,
-            message=f"{error.field}: {error.message}" if error.field else error.message,
-            details=[_bad_request(error.field, error.message), _error_info("INVALID_FIELD", {"field": error.field})],
+            message=bounded(f"{error.field}: {error.message}" if error.field else error.message),
+            details=[
+                _bad_request(bounded(error.field), bounded(error.message)),
+                _error_info("INVALID_FIELD", {"field": bounded(error.field)}),
+            ],
         )
     elif isinstance(error, NotFound):
         proto = status_pb2.Status(
@@ -110,4 +125,5 @@ def to_status(error: Exception) -> grpc.Status:
     else:
         log.exception("unexpected error", exc_info=error)
         proto = status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")
+    proto.message = bounded(proto.message)
     return rpc_status.to_status(proto)
