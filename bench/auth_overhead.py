@@ -38,7 +38,7 @@ the same data.
 
 --profile FILE: after the runs, one more checked server under the `get` load for --profile-seconds while
 `py-spy record` (--nonblocking, --profile-rate samples/s) samples it; FILE gets the collapsed stacks, and the
-report a breakdown of the samples: the interceptor, token hashing, the policy decision, the rest. py-spy must
+report a breakdown of the samples: the guarded handler, token hashing, the policy decision, the rest. py-spy must
 be installed (.venv/bin/pip install py-spy) and allowed to read the server's memory (root, or ptrace_scope 0).
 
 Progress goes to stderr (when it is a terminal, or with --progress); a markdown report goes to stdout. Not part
@@ -431,7 +431,7 @@ def time_guard(database_url: str, token: str, repeats: int = GUARD_REPEATS, numb
         cache = AccessCache(log)
         snapshot = cache.snapshot()
         now = datetime.now(UTC)
-        identity = snapshot.authenticate(token, now)
+        identity = snapshot.authenticate(token, lambda: now)
         if identity is None:
             raise RuntimeError("the administrator's token does not authenticate")
         checks = RULES[GET_METHOD].checks
@@ -469,7 +469,7 @@ def time_guard(database_url: str, token: str, repeats: int = GUARD_REPEATS, numb
                 ),
                 Step(
                     "authentication: AccessSnapshot.authenticate (hashing, lookup, Identity)",
-                    _best(lambda: snapshot.authenticate(token, now), repeats, number),
+                    _best(lambda: snapshot.authenticate(token, lambda: now), repeats, number),
                 ),
                 Step(
                     "policy decision: the rule's checks + AccessSnapshot.decide (memoised)",

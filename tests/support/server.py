@@ -8,8 +8,10 @@ The projects tests write into are created at the first start of a store, as an a
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,7 +147,7 @@ def running_server(
         loop.call_soon_threadsafe(box["stop"].set)  # type: ignore[attr-defined]
         thread.join(60)
         # A server that does not stop would outlive its store (and keep the test run from exiting).
-        assert not thread.is_alive(), "the test server did not stop within 60 s"
+        assert not thread.is_alive(), f"the test server did not stop within 60 s:\n{_thread_stacks()}"
 
 
 def sqlite_store(directory: Path) -> StoreConfig:
@@ -154,6 +156,15 @@ def sqlite_store(directory: Path) -> StoreConfig:
 
 def postgres_store(url: str) -> StoreConfig:
     return StoreConfig(database_url=url)
+
+
+def _thread_stacks() -> str:
+    """Where every thread is now: what a server that does not stop is waiting for."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    return "\n".join(
+        f"--- {names.get(ident, ident)}\n{''.join(traceback.format_stack(frame))}"
+        for ident, frame in sys._current_frames().items()
+    )
 
 
 def _create_projects(channel: grpc.Channel, names: tuple[str, ...]) -> None:

@@ -16,7 +16,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,15 +38,25 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 LOGIN_HINT = "log in with `isctl login --token=TOKEN`"
 
 
-@dataclass(frozen=True)
 class RequestAccess:
-    """A call's caller and the means to ask, while it runs, what it may do."""
+    """A call's caller and the means to ask, while it runs, what it may do. (A plain class with slots: one is
+    made per call, and a frozen dataclass costs several times as much to build.)"""
 
-    identity: Identity
-    cache: AccessCache
-    snapshot: AccessSnapshot
-    clock: Callable[[], datetime]
-    executor: Executor
+    __slots__ = ("cache", "clock", "executor", "identity", "snapshot")
+
+    def __init__(
+        self,
+        identity: Identity,
+        cache: AccessCache,
+        snapshot: AccessSnapshot,
+        clock: Callable[[], datetime],
+        executor: Executor,
+    ) -> None:
+        self.identity = identity
+        self.cache = cache
+        self.snapshot = snapshot
+        self.clock = clock
+        self.executor = executor
 
     def within(self, verb: str, resource: str) -> set[str] | None:
         """The projects where the caller may do this (None: everywhere), as of the call's start."""
@@ -207,7 +216,7 @@ class AccessGuard:
         header = metadata.get("authorization")
         if header is not None:
             scheme, _, token = header.strip().partition(" ")
-            identity = snapshot.authenticate(token.strip(), self.clock()) if scheme.lower() == "bearer" else None
+            identity = snapshot.authenticate(token.strip(), self.clock) if scheme.lower() == "bearer" else None
             if identity is None:
                 delay = self.throttle.failed(context.peer())
                 if delay:
@@ -245,7 +254,11 @@ class GuardedServer:
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
-    return {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+    """The two headers the guard reads (credentials and the request id), nothing else copied."""
+    return {k: v for k, v in context.invocation_metadata() or () if k in _READ_HEADERS and isinstance(v, str)}
+
+
+_READ_HEADERS = frozenset(("authorization", REQUEST_ID_KEY))
 
 
 def _fields(check: Check) -> tuple[str, str, str]:

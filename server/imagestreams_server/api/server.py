@@ -71,6 +71,8 @@ SERVICE_NAMES = (
     PROJECT_SERVICE_NAME,
 )
 ADMIN_TOKEN_FILE = "admin.token"
+# Seconds a stopping server waits for work already running on its threads.
+STOP_WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,13 @@ class RunningServer:
             await asyncio.gather(self.scheduler, return_exceptions=True)
         await self.hub.stop()
         # Work already handed to the threads (a scheduler pass, a hub read) still runs after its task was
-        # cancelled: let what has started finish before the store is closed under it; drop what has not.
+        # cancelled: let what has started finish before the store is closed under it; drop what has not. A task
+        # stuck (waiting for a database that went away) gets STOP_WAIT seconds, then the store closes under it.
         shutdown = functools.partial(self.executor.shutdown, wait=True, cancel_futures=True)
-        await asyncio.get_running_loop().run_in_executor(None, shutdown)
+        try:
+            await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, shutdown), STOP_WAIT)
+        except TimeoutError:
+            log.warning("work still running %.0f s after the server stopped; closing the store under it", STOP_WAIT)
         self.registry.close()
         self.event_log.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from ..domain.identity import (
@@ -45,8 +46,9 @@ class AccessSnapshot:
         # its expiry check, not a hash and a new identity. Bounded; gone with the snapshot.
         self._identities: dict[str, Identity] = {}
 
-    def authenticate(self, token: str, now: datetime) -> Identity | None:
-        """The identity a token proves, or None: unknown, revoked, expired, or its subject is gone."""
+    def authenticate(self, token: str, now: Callable[[], datetime]) -> Identity | None:
+        """The identity a token proves, or None: unknown, revoked, expired, or its subject is gone. `now` is
+        asked only for a token that expires."""
         identity = self._identities.get(token)
         if identity is None:
             identity = self._resolve(token)
@@ -55,7 +57,7 @@ class AccessSnapshot:
             if len(self._identities) >= MAX_CACHED_TOKENS:
                 self._identities.clear()
             self._identities[token] = identity
-        if identity.token_expires is not None and identity.token_expires <= now:
+        if identity.token_expires is not None and identity.token_expires <= now():
             return None
         return identity
 
