@@ -206,10 +206,22 @@ def test_link_and_unlink(server: server_support.TestServer) -> None:
     )
     assert relinked.secret.used_for_imports and relinked.position > unlinked.position
 
-    builder = failure(
-        lambda: stub.LinkSecret(api.LinkSecretRequest(namespace="team", service_account="builder", name="quay"))
+    # Every project has `builder` and `deployer` too: a link to them is recorded (a new log position) and
+    # does not change what imports use, nor does an unlink.
+    builder = stub.LinkSecret(api.LinkSecretRequest(namespace="team", service_account="builder", name="quay"))
+    assert builder.position > relinked.position and builder.secret.used_for_imports
+    same = stub.LinkSecret(api.LinkSecretRequest(namespace="team", service_account="builder", name="quay"))
+    assert same.position == builder.position
+    off = stub.UnlinkSecret(api.UnlinkSecretRequest(namespace="team", service_account="builder", name="quay"))
+    assert off.position > builder.position and off.secret.used_for_imports
+    never = stub.UnlinkSecret(api.UnlinkSecretRequest(namespace="team", service_account="deployer", name="quay"))
+    assert never.position == off.position and never.secret.used_for_imports
+    assert listed(server)["quay"].used_for_imports
+    robot = failure(
+        lambda: stub.LinkSecret(api.LinkSecretRequest(namespace="team", service_account="robot", name="quay"))
     )
-    assert builder.code == grpc.StatusCode.INVALID_ARGUMENT and "service_account" in builder.fields
+    assert robot.code == grpc.StatusCode.NOT_FOUND
+    assert robot.message == 'serviceaccount "robot" not found in project "team"'
     mount = failure(
         lambda: stub.LinkSecret(
             api.LinkSecretRequest(
@@ -393,6 +405,12 @@ def test_import_fails_unauthorized_without_a_secret_and_succeeds_with_one(
     secrets(server).UnlinkSecret(api.UnlinkSecretRequest(namespace="team", service_account="default", name="creds"))
     assert importer(server).ImportImage(import_request(source)).tags[0].reason == "Unauthorized"
     secrets(server).LinkSecret(api.LinkSecretRequest(namespace="team", service_account="default", name="creds"))
+    assert importer(server).ImportImage(import_request(source)).tags[0].succeeded
+    # Links to builder and deployer do not decide what imports use: unlinked from them, it is still used.
+    for account in ("builder", "deployer"):
+        stub = secrets(server)
+        stub.LinkSecret(api.LinkSecretRequest(namespace="team", service_account=account, name="creds"))
+        stub.UnlinkSecret(api.UnlinkSecretRequest(namespace="team", service_account=account, name="creds"))
     assert importer(server).ImportImage(import_request(source)).tags[0].succeeded
 
     # Secrets are per namespace.

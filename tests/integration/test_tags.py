@@ -163,13 +163,18 @@ def test_generations_follow_spec_changes(stub) -> None:
     tag(stub, docker(pinned("a")), "app:1")
     first = get_istag(stub, "app:1")
     tag(stub, docker(pinned("a")), "app:2")
-    # Only the reference policy changes: the stream generation moves, the tag's does not.
+    assert first.spec.generation == first.generation == 2
+    # Only the reference policy changes: as `oc tag` (which sends generation 0), a registry tag re-tagged with
+    # any change takes the new generation and is imported again; a pinned one is recorded again at once.
     tag(stub, docker(pinned("a")), "app:1", reference_policy=2)
     stream = stub.GetImageStream(api.GetImageStreamRequest(namespace="team", name="app")).image_stream
     spec = {t.name: t for t in stream.spec_tags}
     assert stream.generation == 4
-    assert spec["1"].generation == first.spec.generation == 2
+    assert spec["1"].generation == 4
     assert spec["2"].generation == 3
+    again = get_istag(stub, "app:1")
+    assert again.generation == 4 and again.image.name == first.image.name
+    assert [e.change for e in history(stub, "app", "1")] == ["moved", "updated"]
     # A new source is a new generation for the tag and its status entry.
     tag(stub, docker(pinned("b")), "app:1")
     moved = get_istag(stub, "app:1")

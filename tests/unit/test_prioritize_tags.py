@@ -67,6 +67,78 @@ def test_prioritize_is_a_deterministic_permutation(tags: list[str]) -> None:
         assert ordered[0] == "latest"
 
 
-@pytest.mark.parametrize("tags", [["01.2", "1.2"], ["1.2.3+b1", "1.2.3+b2"]])
+@pytest.mark.parametrize("tags", [["v1.2", "1.2"], ["1.2.3+b1", "1.2.3+b2"], ["v1.2.3+b", "1.2.3+a"]])
 def test_equal_versions_are_ordered_the_same_whatever_the_input_order(tags: list[str]) -> None:
     assert prioritize_tags(tags) == prioritize_tags(list(reversed(tags)))
+
+
+# -- OpenShift's PrioritizeTags, rule by rule (origin pkg/image/apis/image/helper.go) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("tags", "ordered"),
+    [
+        # Equal versions: the tag without the `v` first (the prefix "" sorts before "v").
+        (["v5.5", "5.5"], ["5.5", "v5.5"]),
+        (["v5.5-rc1", "5.5-rc1", "v5.5", "5.5"], ["5.5", "v5.5", "5.5-rc1", "v5.5-rc1"]),
+        (["v1.2.3", "1.2.3"], ["1.2.3", "v1.2.3"]),
+        # Build metadata does not count in the comparison; the name breaks the tie.
+        (["1.2.3+b", "v1.2.3", "1.2.3"], ["1.2.3", "1.2.3+b", "v1.2.3"]),
+    ],
+)
+def test_equal_versions_put_the_tag_without_v_first(tags: list[str], ordered: list[str]) -> None:
+    assert prioritize_tags(tags) == ordered
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "01.2",  # leading zeros are not semantic versions
+        "1.02",
+        "01.2.3",
+        "1.2.03",
+        "5.1-01",  # a numeric pre-release with a leading zero
+        "5.1-rc.1",  # a minor version's suffix is one word (`-\w+`)
+        "5.1-rc-1",
+        "5.1-rc_1",  # a word, but not a semantic version identifier
+        "1.2.3-",  # empty identifiers
+        "1.2.3-rc..1",
+        "1.2.3+",
+        "1.2.3+b_1",
+        "1.2.3.4",
+        "V1.2",  # only a lower case `v` is a prefix
+        "vv1.2",
+        "v",
+        "1.2.3-\u0661",  # Go's \d is ASCII only
+        "\u0661.2",
+        "18446744073709551616.0.0",  # beyond uint64
+    ],
+)
+def test_what_openshift_does_not_take_for_a_version_is_an_other_tag(tag: str) -> None:
+    assert prioritize_tags([tag, "1.0", "1.0.0", "other"]) == ["1.0", "1.0.0", *sorted([tag, "other"])]
+
+
+def test_full_versions_with_pre_release_and_build() -> None:
+    tags = ["1.2.3-rc.1+build.5", "1.2.3", "1.2.3-alpha", "1.2.3-1", "v1.2.4-rc.1", "1.2.3-rc.1.1"]
+    assert prioritize_tags(tags) == [
+        "v1.2.4-rc.1",
+        "1.2.3",
+        "1.2.3-rc.1.1",
+        "1.2.3-rc.1+build.5",
+        "1.2.3-alpha",
+        "1.2.3-1",
+    ]
+
+
+def test_minor_versions_with_a_suffix() -> None:
+    assert prioritize_tags(["5.1-1", "5.1-rc1", "5.1", "v5.2-beta", "5.0"]) == [
+        "v5.2-beta",
+        "5.1",
+        "5.1-rc1",
+        "5.1-1",
+        "5.0",
+    ]
+
+
+def test_minor_versions_come_before_every_full_version() -> None:
+    assert prioritize_tags(["9.9.9", "1.0", "latest", "v10.0.0"]) == ["latest", "1.0", "v10.0.0", "9.9.9"]

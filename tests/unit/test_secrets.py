@@ -297,6 +297,43 @@ def test_a_new_secret_is_used_for_imports_and_linking_it_again_records_nothing()
     assert len(secret.collect_events()) == 1
 
 
+def test_links_to_builder_and_deployer_are_recorded_and_do_not_change_what_imports_use() -> None:
+    secret = make_secret()
+    assert not secret.is_linked("builder") and secret.is_linked("default")
+    assert secret.set_linked("builder", True, now=LATER, actor=ACTOR)
+    assert not secret.set_linked("builder", True, now=LATER, actor=ACTOR)
+    assert secret.set_linked("deployer", True, now=LATER, actor=ACTOR)
+    assert secret.linked_service_accounts == {"builder", "deployer"} and secret.used_for_imports
+    assert secret.set_linked("builder", False, now=LATER, actor=ACTOR)
+    assert secret.is_linked("deployer") and not secret.is_linked("builder") and secret.used_for_imports
+    # `default` is what imports use.
+    assert secret.set_linked("default", False, now=LATER, actor=ACTOR)
+    assert not secret.used_for_imports and secret.is_linked("deployer")
+    events = secret.collect_events()
+    assert [type(e).__name__ for e in events[1:]] == [
+        "ServiceAccountLinkChanged",
+        "ServiceAccountLinkChanged",
+        "ServiceAccountLinkChanged",
+        "ImportUseChanged",
+    ]
+    replayed = None
+    for event in events:
+        replayed = event.mutate(replayed)
+    assert replayed is not None
+    assert (replayed.linked_service_accounts, replayed.used_for_imports) == (frozenset({"deployer"}), False)
+    # The same name created again is a new secret: linked to `default` only.
+    secret.delete(now=LATER, actor=ACTOR)
+    secret.recreate(
+        uid="u2",
+        secret_type=SecretType.DOCKERCFG,
+        registries=[RegistryEntry("quay.io", "alice")],
+        sealed=Sealed("v1.abc", "k1"),
+        now=LATER,
+        actor=ACTOR,
+    )
+    assert secret.linked_service_accounts == frozenset() and secret.used_for_imports
+
+
 def test_delete_forgets_the_sealed_credentials_and_recreate_starts_afresh() -> None:
     secret = make_secret()
     secret.set_used_for_imports(False, service_account="default", now=LATER, actor=ACTOR)

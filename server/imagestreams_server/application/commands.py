@@ -230,6 +230,8 @@ class Commands:
                     now=context.now,
                     actor=context.actor,
                     cause=context.cause,
+                    # `oc tag` sends a registry source with generation 0: a changed tag is imported again.
+                    reimport=True,
                 )
                 specs.append(stream.spec_tags[dest.tag])
                 messages.append(_tag_message(data, dest, resolved))

@@ -7,7 +7,7 @@ records each tag's image (or its failure, as an `ImportSuccess=False` condition 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..domain.errors import FailedPrecondition, InvalidField, NotFound
 from ..domain.imagestream import ImageStream, ImportPolicy
@@ -24,7 +24,6 @@ from .queries import Queries
 from .unit_of_work import Context, UnitOfWork
 from .views import StreamView
 
-INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
 PREFER_ARCH = "importer.image.openshift.io/prefer-arch"
 PREFER_OS = "importer.image.openshift.io/prefer-os"
 
@@ -89,9 +88,11 @@ class Importing:
         name.validate()
         existing = self._current(name)
         credentials = self.credentials(data.namespace)
-        targets, additional, insecure = self._targets(data, existing, credentials)
+        targets, additional = self._targets(data, existing, credentials)
+        # What the request asks of the tags: its own flags only. The stream's insecure annotation allows plain
+        # HTTP for the reads and is never copied into a tag; a tag's own flags are kept (ImageStream.record_import).
         policy = ImportPolicy(
-            insecure=insecure,
+            insecure=data.insecure,
             scheduled=data.scheduled,
             import_mode=data.import_mode,
             reference_policy=data.reference_policy,
@@ -146,10 +147,9 @@ class Importing:
 
     def _targets(
         self, data: ImportInput, existing: StreamView | None, credentials: CredentialSource | None
-    ) -> tuple[list[tuple[str, str]], list[str], bool]:
-        """The (tag, registry pull spec) pairs to import, tags left over, and whether insecure is allowed."""
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        """The (tag, registry pull spec) pairs to import, and the tags left over."""
         state: StreamState | None = existing.state if existing else None
-        insecure = data.insecure or bool(state and state.annotations.get(INSECURE_ANNOTATION) == "true")
         if data.all:
             if data.tag:
                 raise InvalidField("tag", f'cannot specify a tag "{data.tag}" as well as all')
@@ -161,12 +161,13 @@ class Importing:
             ref = parse_pull_spec(repository, "from")
             if ref.tag or ref.id:
                 raise InvalidField("from", f'"{repository}": to import all tags, give a repository, not a tag or ID')
+            insecure = state.insecure_allowed(requested=data.insecure) if state else data.insecure
             try:
                 tags = prioritize_tags(self.registry.list_tags(repository, insecure=insecure, credentials=credentials))
             except ImportFailure as failure:
                 raise _repository_failure(repository, failure) from None
             chosen = tags[: self.max_tags] if self.max_tags >= 0 else tags
-            return [(t, f"{repository}:{t}") for t in chosen], tags[len(chosen) :], insecure
+            return [(t, f"{repository}:{t}") for t in chosen], tags[len(chosen) :]
 
         tag = data.tag or "latest"
         validate_tag(tag)
@@ -178,8 +179,6 @@ class Importing:
                 "it cannot be re-imported",
                 field="tag",
             )
-        if spec is not None and spec.insecure:
-            insecure = True
         source = data.source
         if not source and spec is not None and spec.source is not None:
             source = spec.source.name
@@ -192,7 +191,7 @@ class Importing:
                 "or use Tag to create the tag",
             )
         exact = parse_pull_spec(source, "from").exact()
-        return [(tag, exact)], [], insecure
+        return [(tag, exact)], []
 
     def _ask(
         self,
@@ -203,8 +202,12 @@ class Importing:
         credentials: CredentialSource | None,
     ) -> TagOutcome:
         spec = existing.state.spec_tags.get(tag) if existing else None
+        # The transport: the request's --insecure, else the stream's annotation, else the tag's own flag.
+        insecure = existing.state.insecure_allowed(tag, policy.insecure) if existing else policy.insecure
         try:
-            result = self.read(source, spec.annotations if spec else {}, policy, credentials)
+            result = self.read(
+                source, spec.annotations if spec else {}, replace(policy, insecure=insecure), credentials
+            )
         except ImportFailure as failure:
             return TagOutcome(tag, source, failure=failure)
         assert not isinstance(result, Unchanged), "no last digest was given"

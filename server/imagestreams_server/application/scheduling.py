@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..domain.errors import DomainError
@@ -26,7 +26,7 @@ from ..store import import_state, readmodel
 from ..store.app import EventLog
 from ..store.import_state import ImportState
 from . import unit_of_work
-from .importing import INSECURE_ANNOTATION, Importing, ImportInput, TagOutcome
+from .importing import Importing, ImportInput, TagOutcome
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,8 @@ class ScheduledImports:
     def _import_repository(self, name: StreamName, repository: str, summary: CheckSummary) -> None:
         """A stream created or updated with a docker image repository imports its tags (as `all`)."""
         try:
-            result = self.importing.import_image(
-                ImportInput(name.namespace, name.name, all=True, confirm=True, insecure=self._insecure(name))
-            )
+            # The stream's insecure annotation is read by the import itself, not copied into the tags.
+            result = self.importing.import_image(ImportInput(name.namespace, name.name, all=True, confirm=True))
         except DomainError as error:
             log.warning("importing repository %s into %s failed: %s", repository, name, error.message)
         else:
@@ -114,10 +113,6 @@ class ScheduledImports:
         # Tried once per repository value: a failing repository is not retried on every tick.
         with self.event_log.write() as sql:
             import_state.save(sql, ImportState(name.namespace, name.name, "", repository, "", self.clock()))
-
-    def _insecure(self, name: StreamName) -> bool:
-        stream = self.importing.queries.stream(name.namespace, name.name)
-        return stream.state.annotations.get(INSECURE_ANNOTATION) == "true"
 
     def _due(self) -> dict[StreamName, list[_Due]]:
         now = self.clock()
@@ -155,8 +150,12 @@ class ScheduledImports:
             last_digest = item.last.source_digest if item.last and item.last.source == source else None
             summary.checked += 1
             policy = ImportPolicy(spec.insecure, spec.scheduled, spec.import_mode, spec.reference_policy)
+            # Plain HTTP when the tag or the stream's insecure annotation allows it, as on every import path.
+            transport = replace(policy, insecure=item.state.insecure_allowed(spec.name))
             try:
-                result = self.importing.read(source, spec.annotations, policy, credentials, last_digest, self.registry)
+                result = self.importing.read(
+                    source, spec.annotations, transport, credentials, last_digest, self.registry
+                )
             except ImportFailure as failure:
                 summary.failed += 1
                 outcomes.append((TagOutcome(spec.name, source, failure=failure), policy))

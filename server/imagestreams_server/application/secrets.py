@@ -16,11 +16,11 @@ from datetime import datetime
 from eventsourcing.application import AggregateNotFoundError
 
 from ..domain import dockercfg
+from ..domain.access import Project, project_id
 from ..domain.dockercfg import DockerCredential
 from ..domain.errors import AlreadyExists, FailedPrecondition, InvalidField, NotFound
 from ..domain.names import validate_namespace
 from ..domain.secret import (
-    DEFAULT_SERVICE_ACCOUNT,
     RegistryEntry,
     Secret,
     SecretType,
@@ -145,7 +145,9 @@ class Secrets:
     def link(
         self, namespace: str, service_account: str, name: str, purposes: Sequence[str] = (PULL,)
     ) -> tuple[SecretView, int]:
-        """Imports use the secret again. `purposes` must include pull; mount has no meaning here."""
+        """Links the secret for pull to a service account of the namespace. Linked to `default`, imports use
+        it again; linked to another account (`builder`, `deployer`, ...), the link is recorded and imports
+        are unchanged. `purposes` must be pull; mount has no meaning here."""
         for i, purpose in enumerate(purposes):
             if purpose != PULL:
                 raise InvalidField(
@@ -154,18 +156,21 @@ class Secrets:
         return self._set_use(namespace, service_account, name, True)
 
     def unlink(self, namespace: str, service_account: str, name: str) -> tuple[SecretView, int]:
-        """Imports stop using the secret (OpenShift's `openshift.io/image.excludeSecret=true`)."""
+        """Unlinked from `default`, imports stop using the secret (OpenShift's
+        `openshift.io/image.excludeSecret=true`); unlinked from another account, only that link goes."""
         return self._set_use(namespace, service_account, name, False)
 
     def _set_use(self, namespace: str, service_account: str, name: str, used: bool) -> tuple[SecretView, int]:
         validate_secret_name(namespace, name)
-        _check_service_account(service_account)
+        if not service_account:
+            raise InvalidField("service_account", "service account name is required")
         self._box()
 
         def command(unit: UnitOfWork) -> None:
             context = unit.context
-            _live(unit, namespace, name).set_used_for_imports(
-                used, service_account=service_account, now=context.now, actor=context.actor, cause=context.cause
+            _check_service_account(unit, namespace, service_account)
+            _live(unit, namespace, name).set_linked(
+                service_account, used, now=context.now, actor=context.actor, cause=context.cause
             )
 
         position = unit_of_work.run(self.log, self.context, self.new_uid, command)[1]
@@ -254,12 +259,17 @@ def _parse(data: SecretInput) -> tuple[SecretType, list[DockerCredential]]:
     return SecretType.DOCKER_CONFIG_JSON, dockercfg.parse_dockerconfigjson(data.dockerconfigjson, "dockerconfigjson")
 
 
-def _check_service_account(service_account: str) -> None:
-    if service_account != DEFAULT_SERVICE_ACCOUNT:
-        raise InvalidField(
-            "service_account",
-            f'service account "{service_account}" does not exist: imports run as "{DEFAULT_SERVICE_ACCOUNT}", '
-            "the only one",
+def _check_service_account(unit: UnitOfWork, namespace: str, service_account: str) -> None:
+    """The account must exist in the project: `default`, `builder` and `deployer` come with every project,
+    others are created (the project aggregate, read fresh from the log like the secret)."""
+    project: Project | None = unit.get(project_id(namespace))
+    if project is None or project.deleted:
+        raise NotFound("project", namespace)
+    if service_account not in project.service_accounts:
+        raise NotFound(
+            "serviceaccount",
+            service_account,
+            f'serviceaccount "{service_account}" not found in project "{namespace}"',
         )
 
 

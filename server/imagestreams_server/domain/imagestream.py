@@ -273,17 +273,28 @@ class ImageStream(TextIdAggregate):
         now: datetime,
         actor: str,
         cause: str = "",
+        reimport: bool = False,
     ) -> bool:
         """Creates or replaces a spec tag and, when its source changed, records the image it points at now.
 
         `source_stream` is the stream an ImageStreamTag/ImageStreamImage source names when that is another
-        stream; None means this one. Returns whether anything changed.
+        stream; None means this one. `reimport` is `oc tag`'s generation 0: a registry source (not a
+        reference) whose spec changes in any way, policy included, takes the new generation and is imported
+        again; so is one set again unchanged while its last import failed. Returns whether anything changed.
         """
         old = self.spec_tags.get(spec.name)
         self._check_alias(spec)
-        if old is not None and old == spec.with_generation(old.generation):
+        importable = spec.source is not None and spec.source.kind is SourceKind.DOCKER_IMAGE and not spec.reference
+        retry = (
+            reimport
+            and importable
+            and old is not None
+            and self.state.last_import_failed(spec.name)
+            and not self.state.waiting_for_import(spec.name)
+        )
+        if old is not None and old == spec.with_generation(old.generation) and not retry:
             return False
-        ref_changed = source_changed(old, spec, self.namespace)
+        ref_changed = source_changed(old, spec, self.namespace) or (reimport and importable)
         stream_generation = self.generation + 1
         tag_generation = stream_generation if ref_changed or old is None else old.generation
         new_spec = spec.with_generation(tag_generation)
@@ -477,15 +488,16 @@ class ImportPolicy:
 
 
 def _imported_spec(tag: str, spec: TagSpec | None, source: str, policy: ImportPolicy) -> TagSpec:
-    """The spec an import leaves: the registry source and the request's import flags; an existing tag keeps
-    its annotations and reference policy."""
+    """The spec an import leaves: the registry source and the import flags the request asked for, added to
+    the tag's own (an import turns `insecure` and `scheduled` on, never off, as `oc import-image` ORs them);
+    an existing tag keeps its annotations and reference policy."""
     return TagSpec(
         name=tag,
         source=Source(SourceKind.DOCKER_IMAGE, source),
         annotations=dict(spec.annotations) if spec else {},
         generation=spec.generation if spec else 0,
-        insecure=policy.insecure,
-        scheduled=policy.scheduled,
+        insecure=policy.insecure or bool(spec and spec.insecure),
+        scheduled=policy.scheduled or bool(spec and spec.scheduled),
         import_mode=policy.import_mode,
         reference_policy=spec.reference_policy if spec else policy.reference_policy,
     )

@@ -16,7 +16,7 @@ from .base import TextIdAggregate
 from .errors import InvalidField
 from .names import DNS_SUBDOMAIN_MAX, DNS_SUBDOMAIN_RE, validate_namespace
 
-# The one service account there is: imports run as it. `oc secrets link` names one, so the CLI keeps the shape.
+# Imports run as this service account: the secrets linked to it for pull are the ones imports use.
 DEFAULT_SERVICE_ACCOUNT = "default"
 
 
@@ -78,6 +78,9 @@ class Secret(TextIdAggregate):
     registries: list[RegistryEntry]
     sealed: Sealed
     used_for_imports: bool
+    # Service accounts other than `default` the secret is linked to for pull (`oc secrets link builder NAME`).
+    # Recorded only: nothing here builds or deploys, and imports run as `default`.
+    linked_service_accounts: frozenset[str]
     deleted: bool
 
     class Event(TextIdAggregate.Event):
@@ -130,8 +133,25 @@ class Secret(TextIdAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.used_for_imports = self.used_for_imports
 
+    class ServiceAccountLinkChanged(Event):
+        """Linked (`linked`) or unlinked for pulls by a service account other than `default`: recorded, and
+        without effect on imports (which run as `default`)."""
+
+        TOPIC = "imagestreams:Secret.ServiceAccountLinkChanged"
+        service_account: str
+        linked: bool
+
+        def apply(self, aggregate: Any) -> None:
+            accounts = set(aggregate.linked_service_accounts)
+            if self.linked:
+                accounts.add(self.service_account)
+            else:
+                accounts.discard(self.service_account)
+            aggregate.linked_service_accounts = frozenset(accounts)
+
     def __init__(self) -> None:
         self.deleted = False
+        self.linked_service_accounts = frozenset()
 
     def _reset(self, event: Secret.Created | Secret.Recreated) -> None:
         self.uid = event.uid
@@ -141,6 +161,8 @@ class Secret(TextIdAggregate):
         self.sealed = Sealed(event.sealed, event.key_id)
         # OpenShift's imports use every pull secret of the namespace until it is excluded.
         self.used_for_imports = True
+        # A new secret (also the same name created again) is linked to no other service account yet.
+        self.linked_service_accounts = frozenset()
         self.deleted = False
 
     @classmethod
@@ -215,6 +237,31 @@ class Secret(TextIdAggregate):
             timestamp=now,
             service_account=service_account,
             used_for_imports=used,
+            actor=actor,
+            cause=cause,
+        )
+        return True
+
+    def is_linked(self, service_account: str) -> bool:
+        """Whether the secret is linked for pull to the service account (to `default`: whether imports use it)."""
+        if service_account == DEFAULT_SERVICE_ACCOUNT:
+            return self.used_for_imports
+        return service_account in self.linked_service_accounts
+
+    def set_linked(self, service_account: str, linked: bool, *, now: datetime, actor: str, cause: str = "") -> bool:
+        """Links (True) or unlinks (False) the secret for pull to a service account. For `default` that is
+        whether imports use it; for any other account the link is recorded and changes nothing else. Already
+        so: records nothing and returns False."""
+        if service_account == DEFAULT_SERVICE_ACCOUNT:
+            return self.set_used_for_imports(linked, service_account=service_account, now=now, actor=actor, cause=cause)
+        assert not self.deleted, "a deleted secret is not found"
+        if linked == (service_account in self.linked_service_accounts):
+            return False
+        self.trigger_event(
+            self.ServiceAccountLinkChanged,
+            timestamp=now,
+            service_account=service_account,
+            linked=linked,
             actor=actor,
             cause=cause,
         )

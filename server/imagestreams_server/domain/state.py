@@ -12,6 +12,9 @@ from .names import StreamName, isimage_name
 from .reference import digest_matches
 from .tags import SourceKind, TagSpec
 
+# A stream annotated `openshift.io/image.insecureRepository: "true"` may be imported over plain HTTP.
+INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
+
 
 @dataclass
 class TagStatus:
@@ -88,6 +91,18 @@ class StreamState:
         conditions = status.conditions if status else []
         observed = max([current.generation if current else 0, *(c.generation for c in conditions)])
         return spec.generation > observed
+
+    def insecure_allowed(self, tag: str = "", requested: bool = False) -> bool:
+        """Whether an import of `tag` may use plain HTTP: asked for by the request (`import-image --insecure`),
+        or the stream's insecure-repository annotation, or the tag's own insecure import policy. The same on
+        every import path (asked for, background, scheduled, repository); read, never copied into the spec."""
+        spec = self.spec_tags.get(tag) if tag else None
+        return requested or self.annotations.get(INSECURE_ANNOTATION) == "true" or bool(spec and spec.insecure)
+
+    def last_import_failed(self, tag: str) -> bool:
+        """Whether the latest word on a tag is a failed import (an `ImportSuccess=False` condition)."""
+        status = self.status_tags.get(tag)
+        return bool(status) and any(c.type == "ImportSuccess" and c.status == "False" for c in status.conditions)
 
     def images(self) -> dict[str, TagEvent]:
         """Every distinct image in the status history, with its newest event."""

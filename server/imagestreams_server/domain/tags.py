@@ -156,38 +156,88 @@ def source_description(spec: TagSpec | None, stream_namespace: str) -> str:
     return f"tagged from {name}"
 
 
-_MINOR_RE = re.compile(r"v?(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
-_FULL_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
+# OpenShift's PrioritizeTags (origin pkg/image/apis/image/helper.go), with blang/semver's strict parser.
+# Go's `\d` and `\w` are ASCII only.
+_MINOR_RE = re.compile(r"[0-9]+\.[0-9]+", re.ASCII)
+_MINOR_WITH_PATCH_RE = re.compile(r"([0-9]+\.[0-9]+)-\w+", re.ASCII)
+_SEMVER_ALNUM = re.compile(r"[0-9A-Za-z-]+", re.ASCII)
+_UINT64_MAX = (1 << 64) - 1
+
+_LATEST, _MINOR, _FULL, _OTHER = range(4)
 
 
-def _prerelease_key(pre: str | None) -> tuple[Any, ...]:
-    """Semantic-version precedence: a release sorts above its pre-releases (5.1 before 5.1-rc1), and
-    pre-release identifiers compare numerically when numeric (rc.10 above rc.9), numbers below words."""
-    if not pre:
-        return (1,)
-    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return (0, parts)
+def _semver_number(text: str) -> int | None:
+    """A major, minor or patch number as blang/semver takes it: digits, no leading zero, a uint64."""
+    if not text.isascii() or not text.isdigit() or (len(text) > 1 and text[0] == "0"):
+        return None
+    value = int(text)
+    return value if value <= _UINT64_MAX else None
+
+
+def _semver_key(version: str) -> tuple[Any, ...] | None:
+    """The precedence key of a strict semantic version (`MAJOR.MINOR.PATCH[-PRE][+BUILD]`), or None when
+    blang/semver's `Parse` refuses it. Build metadata is checked and then ignored, as semver compares."""
+    parts = version.split(".", 2)
+    if len(parts) != 3:
+        return None
+    major, minor = _semver_number(parts[0]), _semver_number(parts[1])
+    rest, build, prerelease = parts[2], None, None
+    if "+" in rest:
+        rest, build = rest.split("+", 1)
+    if "-" in rest:
+        rest, prerelease = rest.split("-", 1)
+    patch = _semver_number(rest)
+    if major is None or minor is None or patch is None:
+        return None
+    if build is not None and not all(_SEMVER_ALNUM.fullmatch(b) for b in build.split(".")):
+        return None
+    if prerelease is None:
+        # A release sorts above its pre-releases (5.1 before 5.1-rc1).
+        return (major, minor, patch, (1,))
+    identifiers: list[tuple[int, int, str]] = []
+    for identifier in prerelease.split("."):
+        if identifier.isascii() and identifier.isdigit():
+            number = _semver_number(identifier)
+            if number is None:
+                return None
+            identifiers.append((0, number, ""))  # numeric identifiers compare numerically, below words
+        elif _SEMVER_ALNUM.fullmatch(identifier):
+            identifiers.append((1, 0, identifier))
+        else:
+            return None
+    # A longer set of identifiers wins when the shared ones are equal (tuple comparison does the same).
+    return (major, minor, patch, (0, tuple(identifiers)))
+
+
+def _priority(tag: str) -> tuple[int, tuple[Any, ...] | None, str]:
+    """A tag's class (latest, minor version, full version, other), its version key and its `v` prefix."""
+    if tag == "latest":
+        return _LATEST, None, ""
+    prefix, short = ("v", tag[1:]) if tag.startswith("v") else ("", tag)
+    if (key := _semver_key(short)) is not None:
+        return _FULL, key, prefix
+    if _MINOR_RE.fullmatch(short) and (key := _semver_key(short + ".0")) is not None:
+        return _MINOR, key, prefix
+    if (m := _MINOR_WITH_PATCH_RE.fullmatch(short)) and (key := _semver_key(short.replace(m[1], m[1] + ".0", 1))):
+        return _MINOR, key, prefix
+    return _OTHER, None, prefix
 
 
 def prioritize_tags(tags: list[str]) -> list[str]:
-    """`describe` and bulk-import order: `latest`, then minor versions (`5.1`, `v5.1`, `5.1-rc1`) newest first,
-    then full versions (`5.1.3`) newest first, then every other tag by name."""
-    latest: list[str] = []
-    minors: list[tuple[tuple[Any, ...], str]] = []
-    fulls: list[tuple[tuple[Any, ...], str]] = []
-    others: list[str] = []
+    """`describe` and bulk-import order, OpenShift's `PrioritizeTags`: `latest`; then minor versions (`5.1`,
+    `v5.1`, `5.1-rc1`) newest first; then full semantic versions (`5.1.3`, `v5.1.3-rc.1`) newest first; then
+    every other tag by name. Versions are strict semantic versions (no leading zeros: `01.2` is an other tag).
+    Equal versions put the tag without the `v` first (`5.5` before `v5.5`), and then, where OpenShift's
+    unstable sort leaves the order open (`1.2.3+b1`, `1.2.3+b2`), the name decides."""
+    ranked = []
     for tag in tags:
-        if tag == "latest":
-            latest.append(tag)
-        elif m := _MINOR_RE.fullmatch(tag):
-            minors.append(((int(m[1]), int(m[2]), _prerelease_key(m[3]), tag.startswith("v")), tag))
-        elif m := _FULL_RE.fullmatch(tag):
-            fulls.append(((int(m[1]), int(m[2]), int(m[3]), _prerelease_key(m[4]), tag.startswith("v")), tag))
-        else:
-            others.append(tag)
-    # Equal versions (`1.2` and `01.2`) fall back to the name, so the order never depends on the input's.
-    minors.sort(key=lambda item: item[1])
-    minors.sort(key=lambda item: item[0], reverse=True)
-    fulls.sort(key=lambda item: item[1])
-    fulls.sort(key=lambda item: item[0], reverse=True)
-    return latest + [t for _, t in minors] + [t for _, t in fulls] + sorted(others)
+        priority, key, prefix = _priority(tag)
+        ranked.append((priority, key, prefix, tag))
+    versions = [r for r in ranked if r[0] in (_MINOR, _FULL)]
+    # Newest version first; equal versions by prefix ("" before "v"), then by name.
+    versions.sort(key=lambda r: (r[2], r[3]))
+    versions.sort(key=lambda r: r[1] or (), reverse=True)
+    versions.sort(key=lambda r: r[0])
+    latest = [r[3] for r in ranked if r[0] == _LATEST]
+    others = sorted(r[3] for r in ranked if r[0] == _OTHER)
+    return latest + [r[3] for r in versions] + others

@@ -105,15 +105,17 @@ class SecretServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def LinkSecret(self, request, context):
-        """Links a secret to the namespace's `default` service account for pulls: imports use it. New secrets are
-        linked already (OpenShift's imports use every pull secret of the namespace), so this undoes an unlink.
+        """Links a secret to a service account of the project for pulls. Imports run as `default`: linked to it, a
+        secret is used by imports. New secrets are linked to `default` already (OpenShift's imports use every
+        pull secret of the namespace), so this undoes an unlink. A link to another account is recorded only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UnlinkSecret(self, request, context):
-        """Unlinks a secret: imports no longer use it (OpenShift's `openshift.io/image.excludeSecret=true`).
+        """Unlinks a secret; from `default`: imports no longer use it (OpenShift's
+        `openshift.io/image.excludeSecret=true`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

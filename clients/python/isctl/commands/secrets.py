@@ -15,6 +15,7 @@ from imagestreams.v1 import secret_service_pb2 as api
 from imagestreams_client import ImageStreamsError
 from imagestreams_client.secrets import SecretClient
 
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError, UserInputError, error_report, stops_the_rest
 from ..humanize import human_duration, is_set, to_datetime
@@ -74,7 +75,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     new_dockercfg.add_argument("--docker-username", required=True)
     password = new_dockercfg.add_mutually_exclusive_group(required=True)
     password.add_argument("--docker-password", help="the password (visible to `ps`: prefer --docker-password-stdin)")
-    password.add_argument("--docker-password-stdin", action="store_true", help="read the password from stdin")
+    add_bool_flag(password, "--docker-password-stdin", help="read the password from stdin")
     new_dockercfg.add_argument("--docker-email", default="")
     new_dockercfg.set_defaults(run=_new_dockercfg)
 
@@ -194,6 +195,10 @@ def _delete(args: argparse.Namespace, context: Context) -> int:
     return _each(args.names, context, one)
 
 
+# The service account imports run as: only its links decide which secrets they use.
+IMPORTS_RUN_AS = "default"
+
+
 def _link(args: argparse.Namespace, context: Context) -> int:
     purposes = []
     for purpose in (p.strip() for p in args.purposes.split(",")):
@@ -203,7 +208,8 @@ def _link(args: argparse.Namespace, context: Context) -> int:
 
     def one(client: SecretClient, name: str) -> str:
         client.link(context.namespace, args.service_account, name, purposes)
-        return f"secret/{name} linked to serviceaccount/{args.service_account} for pull: imports use it"
+        effect = ": imports use it" if args.service_account == IMPORTS_RUN_AS else ""
+        return f"secret/{name} linked to serviceaccount/{args.service_account} for pull{effect}"
 
     return _each(args.names, context, one)
 
@@ -211,7 +217,8 @@ def _link(args: argparse.Namespace, context: Context) -> int:
 def _unlink(args: argparse.Namespace, context: Context) -> int:
     def one(client: SecretClient, name: str) -> str:
         client.unlink(context.namespace, args.service_account, name)
-        return f"secret/{name} unlinked from serviceaccount/{args.service_account}: imports no longer use it"
+        effect = ": imports no longer use it" if args.service_account == IMPORTS_RUN_AS else ""
+        return f"secret/{name} unlinked from serviceaccount/{args.service_account}{effect}"
 
     return _each(args.names, context, one)
 
