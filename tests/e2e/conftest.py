@@ -28,7 +28,17 @@ STARTUP_TIMEOUT = 60.0
 
 # Namespaces the tests of the modules write into besides `default`: writes need a project, so the fixtures
 # make them (as the administrator) before the tests run.
-E2E_PROJECTS = ("team", "paging", "listing", "cli-basic", "cli-stdin", "cli-files", "cli-link", "cli-import")
+E2E_PROJECTS = (
+    "team",
+    "paging",
+    "listing",
+    "cli-basic",
+    "cli-stdin",
+    "cli-files",
+    "cli-link",
+    "cli-import",
+    "cli-forms",
+)
 
 
 def _free_port() -> int:

@@ -243,7 +243,9 @@ def test_a_service_account_pulls_from_another_project_once_granted(
     )
     assert builder.ok("auth", "can-i", "get", "imagestreams/layers", "-n", "pull-b") == "yes\n"
     assert builder.ok("tag", "pull-b/src:1", "app:1", "-n", "pull-a") == f"Tag app:1 set to pull-b/src@{A}.\n"
-    assert json.loads(builder.ok("get", "istag", "app:1", "-n", "pull-a", "-o", "json"))["image"]["name"] == A
+    assert (
+        json.loads(builder.ok("get", "istag", "app:1", "-n", "pull-a", "-o", "json"))["image"]["metadata"]["name"] == A
+    )
     # Pulling is not writing: pull-b stays read-only to it.
     assert builder.fails("tag", f"{REGISTRY}/x@{A}", "pull-b/src:2").startswith("Error from server (Forbidden)")
 

@@ -24,7 +24,7 @@ AGE = re.compile(r"(Less than a second|1 second|\d+ seconds|About a minute|\d+ m
 
 def istag_image(isctl: Isctl, name: str, *flags: str) -> str:
     """The digest a tag points at now, read through `isctl get istag -o json`."""
-    return str(json.loads(isctl.ok("get", "istag", name, "-o", "json", *flags))["image"]["name"])
+    return str(json.loads(isctl.ok("get", "istag", name, "-o", "json", *flags))["image"]["metadata"]["name"])
 
 
 def ages_hidden(text: str) -> str:
@@ -101,16 +101,34 @@ def test_quickstart(isctl: Isctl, client: Client, serve_process: ServeProcess, t
     # An image of the stream by a short prefix of its digest.
     prefix = A[len("sha256:") : len("sha256:") + 12]
     exported = yaml.safe_load(isctl.ok("export", "isimage", f"ruby@{prefix}"))
-    assert exported["stream"] == "ruby"
-    assert exported["id"] == prefix
-    assert exported["image"]["name"] == A
-    assert exported["image"]["docker_image_reference"] == f"{REGISTRY}/ruby@{A}"
+    assert exported["kind"] == "ImageStreamImage"
+    assert exported["metadata"]["name"] == f"ruby@{A}"
+    assert exported["image"]["metadata"]["name"] == A
+    assert exported["image"]["dockerImageReference"] == f"{REGISTRY}/ruby@{A}"
+    message = yaml.safe_load(isctl.ok("export", "isimage", f"ruby@{prefix}", "-o", "proto-yaml"))
+    assert (message["stream"], message["id"]) == ("ruby", prefix)
+    assert message["image"]["docker_image_reference"] == f"{REGISTRY}/ruby@{A}"
 
 
-def test_get_istag_json_is_the_tag_as_the_api_returns_it(isctl: Isctl, client: Client) -> None:
+def test_get_istag_json_is_openshifts_image_stream_tag(isctl: Isctl, client: Client) -> None:
     push(client, "jsontag", "1.0", A)
     isctl.ok("tag", "jsontag:1.0", "jsontag:latest")
     data = json.loads(isctl.ok("get", "istag", "jsontag:latest", "-o", "json"))
+    assert (data["apiVersion"], data["kind"]) == ("image.openshift.io/v1", "ImageStreamTag")
+    assert data["metadata"]["name"] == "jsontag:latest" and data["metadata"]["namespace"] == "default"
+    assert data["tag"]["from"] == {"kind": "ImageStreamImage", "name": f"jsontag@{A}"}
+    assert data["tag"]["referencePolicy"] == {"type": "Source"}
+    assert data["lookupPolicy"] == {"local": False}
+    assert isinstance(data["generation"], int) and data["generation"] >= 1
+    assert data["image"]["metadata"]["name"] == A
+    assert data["image"]["dockerImageReference"] == f"{REGISTRY}/jsontag@{A}"
+    assert "null" not in isctl.ok("get", "istag", "jsontag:latest", "-o", "yaml")
+
+
+def test_get_istag_proto_json_is_the_tag_as_the_api_returns_it(isctl: Isctl, client: Client) -> None:
+    push(client, "jsontag", "1.0", A)
+    isctl.ok("tag", "jsontag:1.0", "jsontag:latest")
+    data = json.loads(isctl.ok("get", "istag", "jsontag:latest", "-o", "proto-json"))
     assert data["namespace"] == "default"
     assert data["stream"] == "jsontag"
     assert data["tag"] == "latest"

@@ -49,6 +49,17 @@ class Connection:
     def close(self) -> None:
         self._channel.close()
 
+    def health(self, timeout: float | None = None) -> str:
+        """The standard gRPC health check of the whole server: `SERVING`, `NOT_SERVING`, ... Raises
+        ImageStreamsError (UNAVAILABLE, DEADLINE_EXCEEDED) when the server does not answer."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        answer = self._call(
+            stub.Check, health_pb2.HealthCheckRequest(service=""), health_pb2.HealthCheckResponse, timeout
+        )
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status))
+
     def __enter__(self) -> Self:
         return self
 

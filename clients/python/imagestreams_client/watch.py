@@ -179,8 +179,12 @@ class Follow:
         backoff: Backoff | None = None,
         max_attempts: int | None = None,
         on_reconnect: Callable[[Reconnect], None] | None = None,
+        connect_timeout: float | None = None,
     ) -> None:
         self._client = client
+        self._connect_timeout = connect_timeout
+        # Whether any call has delivered a response: until then the server may never have been there.
+        self._connected = False
         self._request = request
         self._snapshot = request.WhichOneof("start") == "snapshot" and request.snapshot
         self._idle_timeout = idle_timeout
@@ -203,11 +207,13 @@ class Follow:
 
     def _responses(self) -> Iterator[WatchResponse]:
         failures = 0
+        started = time.monotonic()
         while not self._closed.is_set():
             call = self._client._open_watch(self._next_request(), self._idle_timeout)
             self._call = call
             try:
                 for response in call:
+                    self._connected = True
                     failures = 0
                     self._backoff.reset()
                     if self._accept(response):
@@ -226,6 +232,15 @@ class Follow:
             if self._max_attempts is not None and failures >= self._max_attempts:
                 raise error
             delay = self._backoff.next_delay()
+            if not self._connected and self._connect_timeout is not None:
+                remaining = self._connect_timeout - (time.monotonic() - started)
+                if remaining <= 0:
+                    raise ImageStreamsError(
+                        error.code,
+                        f"no answer in {self._connect_timeout:g}s, giving up (last error: {error.message})",
+                        reason="CONNECT_TIMEOUT",
+                    ) from error
+                delay = min(delay, remaining)
             if self._on_reconnect is not None:
                 self._on_reconnect(Reconnect(error, delay, self.position, failures))
             self._closed.wait(delay)
@@ -326,9 +341,12 @@ class Client(unary.Client):
         backoff: Backoff | None = None,
         max_attempts: int | None = None,
         on_reconnect: Callable[[Reconnect], None] | None = None,
+        connect_timeout: float | None = None,
     ) -> Follow:
         """Like `watch`, but reconnects by itself (see `Follow`). `max_attempts` bounds consecutive failed
-        calls (None: keep trying); `on_reconnect` is told before each wait, to log it."""
+        calls (None: keep trying); `on_reconnect` is told before each wait, to log it. `connect_timeout`
+        bounds the time to the first response (None: keep trying): a server that never answered is given up
+        on, one that answered once is always retried."""
         request = watch_request(namespace, stream, tag, kinds, after_position, snapshot, progress_interval)
         return Follow(
             self,
@@ -337,6 +355,7 @@ class Client(unary.Client):
             backoff=backoff,
             max_attempts=max_attempts,
             on_reconnect=on_reconnect,
+            connect_timeout=connect_timeout,
         )
 
     def _open_watch(self, request: watch_api.WatchRequest, idle_timeout: float | None) -> WatchCall:

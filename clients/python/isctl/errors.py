@@ -29,9 +29,35 @@ def format_error(error: Exception, server: str) -> str:
         return f"the image streams server at {server} did not answer in time: {error.message}"
     if error.code == grpc.StatusCode.UNAUTHENTICATED:
         return UNAUTHORIZED
-    lines = [error.message]
-    lines.extend(f"  {field}: {text}" for field, text in error.field_violations if text not in error.message)
+    lines = [typed_fields(error.message)]
+    lines.extend(
+        f"  {typed_field(field)}: {text}" for field, text in error.field_violations if text not in error.message
+    )
     return "\n".join(lines)
+
+
+# Request fields as a user of the command line knows them: what they typed is a NAME, not the request's
+# `image_stream.name` or `stream`. Fields not listed (`destinations[0].tag`) already say which word it was.
+_TYPED_FIELDS = {
+    "image_stream.name": "name",
+    "image_stream.namespace": "namespace",
+    "image_stream.metadata.name": "name",
+    "image_stream.metadata.namespace": "namespace",
+    "stream": "name",
+}
+
+
+def typed_field(field: str) -> str:
+    return _TYPED_FIELDS.get(field, field)
+
+
+def typed_fields(message: str) -> str:
+    """A server message that starts with a request field (`image_stream.name: invalid ...`), with the field as
+    the user knows it (`name: invalid ...`)."""
+    field, colon, rest = message.partition(": ")
+    if colon and field in _TYPED_FIELDS:
+        return f"{_TYPED_FIELDS[field]}: {rest}"
+    return message
 
 
 def error_report(error: Exception, server: str) -> str:

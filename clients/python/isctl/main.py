@@ -39,6 +39,7 @@ from .context import Context
 from .errors import UsageError, UserInputError, error_report
 from .global_flags import GlobalFlags, add_global_flags, global_flags_parent
 from .settings import resolve
+from .version import print_version
 
 DESCRIPTION = "Work with OpenShift-style image streams on an image streams server."
 
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="isctl", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add_global_flags(parser)
+    # Handled before parsing (see main); here for --help.
+    parser.add_argument("--version", action="store_true", help="print the client's version, and the server's")
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     parents = [global_flags_parent()]
     for verb in CLIENT_VERBS:
@@ -103,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     # After build_parser: that is what registers the boolean flags whose values get attached.
-    args = parser.parse_args(attach_bool_values(sys.argv[1:] if argv is None else argv))
+    words = attach_bool_values(sys.argv[1:] if argv is None else argv)
+    if _asks_version(words):
+        return _version(words)
+    args, extras = parser.parse_known_args(words)
+    _take_extras(parser, args, extras)
     if args.verb == "serve":
         return int(args.run(args))
     try:
@@ -127,8 +134,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _asks_version(words: Sequence[str]) -> bool:
+    """`isctl --version`, with or without global flags (`isctl --server h:1 --version`)."""
+    options = list(words[: words.index("--")] if "--" in words else words)
+    return "--version" in options and "serve" not in options
+
+
+def _version(words: Sequence[str]) -> int:
+    """The client's version, and the server's reachability (see version.py); global flags still choose it."""
+    version_parser = argparse.ArgumentParser(prog="isctl", add_help=False)
+    add_global_flags(version_parser)
+    version_parser.add_argument("--version", action="store_true")
+    args, extras = version_parser.parse_known_args(words)
+    if extras:
+        version_parser.error(f"--version takes no command or arguments: {' '.join(extras)}")
+    try:
+        context = _context(args)
+    except UserInputError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 1
+    return print_version(context)
+
+
 def _context(args: argparse.Namespace) -> Context:
     """The settings of this command, from its flags, the environment and the configuration file."""
     path = config.config_path(os.environ)
     settings = resolve(GlobalFlags.from_args(args), os.environ, config.load(path))
     return Context.from_settings(settings, path)
+
+
+def _take_extras(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """What argparse left over. Names after a flag (`get is -n team ruby`: argparse has already given the
+    verb's optional NAMEs an empty list by then) go to the verb's names, as kubectl takes flags anywhere;
+    anything else is an error named with the verb's usage (exit 2)."""
+    if not extras:
+        return
+    verb_parser = getattr(args, "verb_parser", None) or parser
+    dest = getattr(args, "extra_positionals", None)
+    unknown = [word for word in extras if word.startswith("-") and word != "-"]
+    if unknown:
+        verb_parser.error(f"unknown flag: {unknown[0].partition('=')[0]}")
+    current = getattr(args, dest, None) if dest else None
+    if isinstance(current, list):
+        current.extend(extras)
+    elif dest and current is None and len(extras) == 1:
+        setattr(args, dest, extras[0])
+    else:
+        verb_parser.error(f"unrecognized arguments: {' '.join(extras)}")

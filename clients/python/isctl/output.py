@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, TypeVar
@@ -11,11 +12,22 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from .tabwriter import table_format
+from .templates import is_template, print_template
 
 M = TypeVar("M", bound=Message)
 
 FORMATS = ("json", "yaml", "name", "wide")
 DATA_FORMATS = ("json", "yaml")
+# The gRPC messages themselves (proto field names), for scripts written against the client library.
+PROTO_FORMATS = {"proto-json": "json", "proto-yaml": "yaml"}
+GET_FORMATS = (*FORMATS, *PROTO_FORMATS, "jsonpath=TEMPLATE", "custom-columns=SPEC")
+
+
+def get_format(text: str) -> str:
+    """argparse type of `get -o`: a fixed format, or a template (`jsonpath=...`, `custom-columns=...`)."""
+    if text in FORMATS or text in PROTO_FORMATS or is_template(text):
+        return text
+    raise argparse.ArgumentTypeError(f"invalid choice: '{text}' (choose from {', '.join(GET_FORMATS)})")
 
 
 def to_dict(message: Message) -> dict[str, Any]:
@@ -63,6 +75,11 @@ def print_resources(
             print_one(items[0], fmt, out)
         else:
             print_list(items, fmt, out)
+        return
+    if fmt is not None and is_template(fmt):
+        dicts = [to_dict(item) for item in items]
+        data = dicts[0] if single else {"kind": "List", "items": dicts}
+        print_template(data, dicts, fmt, out)
         return
     if fmt == "name":
         for item in items:

@@ -9,6 +9,8 @@ from imagestreams.v1 import resources_pb2 as pb
 from .humanize import ago, is_set
 
 IMAGE_STREAM_HEADERS = ("NAME", "IMAGE REPOSITORY", "TAGS", "UPDATED")
+# `-o wide`: what the table leaves out.
+IMAGE_STREAM_WIDE_HEADERS = ("GENERATION", "LOOKUP LOCAL", "SPEC TAGS")
 IMAGE_STREAM_TAG_HEADERS = ("NAME", "IMAGE REFERENCE", "UPDATED")
 IMAGE_STREAM_TAG_WIDE_HEADERS = ("IMAGE NAME",)
 IMAGE_STREAM_IMAGE_HEADERS = ("NAME", "UPDATED")
@@ -26,6 +28,10 @@ def image_stream_row(stream: pb.ImageStream, now: datetime) -> list[str]:
     )
     updated = ago(newest, now) if newest is not None else ""
     return [stream.name, stream.image_repository, tags_up_to_width(sort_status_tags(stream)), updated]
+
+
+def image_stream_wide(stream: pb.ImageStream) -> list[str]:
+    return [str(stream.generation), "true" if stream.lookup_local else "false", str(len(stream.spec_tags))]
 
 
 def sort_status_tags(stream: pb.ImageStream) -> list[str]:

@@ -3,6 +3,8 @@ sources. Errors are worded the way `oc` words them."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imagestreams.v1 import resources_pb2 as pb
@@ -162,6 +164,20 @@ def source_kind(typed: str) -> pb.SourceKind:
     return kind
 
 
+# `[namespace/]stream@id` where id is a digest or a prefix of one, with or without its algorithm (`0e9ea0b`,
+# `sha256:0e9e`): an image of a stream as `oc get isimage` and the API's ImageStreamImage source take it.
+_SHORT_IMAGE_ID_RE = re.compile(
+    r"(?:(?P<namespace>[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)/)?"
+    r"(?P<stream>[a-z0-9]+(?:[._-][a-z0-9]+)*)@(?P<id>(?:[A-Za-z][A-Za-z0-9]*:)?[0-9a-fA-F]+)",
+    re.ASCII,
+)
+
+
+def _is_full_digest(image_id: str) -> bool:
+    _, colon, hex_digits = image_id.partition(":")
+    return bool(colon) and len(hex_digits) >= 32
+
+
 @dataclass(frozen=True)
 class TagSource:
     reference: pb.ObjectReference
@@ -172,7 +188,20 @@ class TagSource:
 def parse_tag_source(typed: str, kind: pb.SourceKind | None, namespace: str) -> TagSource:
     """The source of `oc tag`. Without `--source` the kind follows from the parsed pull spec: a registry
     means a container image, else a digest an image of a stream (`ruby@sha256:...`), else a tag a tag of a
-    stream (`ruby:2.0`, `other/ruby:2.0`), else a container image (`ruby`). `namespace` is the current one."""
+    stream (`ruby:2.0`, `other/ruby:2.0`), else a container image (`ruby`). `namespace` is the current one.
+
+    An image of a stream may also be named by a short id (`ruby@0e9ea0b`, a unique prefix of its digest),
+    which no pull spec allows: the server resolves it to the full digest."""
+    short = _SHORT_IMAGE_ID_RE.fullmatch(typed)
+    if short and kind in (None, pb.SOURCE_KIND_IMAGE_STREAM_IMAGE) and not _is_full_digest(short.group("id")):
+        name = f"{short.group('stream')}@{short.group('id')}"
+        source_namespace = short.group("namespace") or ""
+        if source_namespace == _DOCKER_DEFAULT_NAMESPACE:
+            source_namespace = namespace
+        reference = pb.ObjectReference(kind=pb.SOURCE_KIND_IMAGE_STREAM_IMAGE, namespace=source_namespace, name=name)
+        return TagSource(reference, short.group("stream"))
+    if short and kind == pb.SOURCE_KIND_IMAGE_STREAM_TAG:
+        raise UserInputError("--source=ImageStreamTag requires a valid <name>:<tag> in SOURCE")
     try:
         ref = DockerImageReference.parse(typed)
     except ReferenceError as e:
@@ -199,3 +228,24 @@ def parse_tag_source(typed: str, kind: pb.SourceKind | None, namespace: str) -> 
         return TagSource(pb.ObjectReference(kind=kind, name=ref.exact()), ref.name)
     # A stream's tag or image: the name without namespace, which travels in its own field.
     return TagSource(pb.ObjectReference(kind=kind, namespace=ref.namespace, name=ref.name_string()), ref.name)
+
+
+def resource_args(first: str, rest: Sequence[str], allowed: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """The resources a verb's words name, as kubectl reads them: `TYPE [NAME...]`, or one or more
+    `TYPE/NAME` (`is/ruby istag/ruby:latest`). Returns (canonical type, names) groups, in the order typed;
+    consecutive names of one type share a group."""
+    if "/" not in first:
+        return [(resource_type(first, allowed), list(rest))]
+    groups: list[tuple[str, list[str]]] = []
+    for word in (first, *rest):
+        typed, slash, name = word.partition("/")
+        if not slash or not typed or not name:
+            raise UsageError(
+                f'"{word}" is not TYPE/NAME: when the first argument is TYPE/NAME (is/ruby), every one must be'
+            )
+        kind = resource_type(typed, allowed)
+        if groups and groups[-1][0] == kind:
+            groups[-1][1].append(name)
+        else:
+            groups.append((kind, [name]))
+    return groups

@@ -9,6 +9,8 @@ import logging
 import os
 from pathlib import Path
 
+from .booleans import add_bool_flag
+
 DEFAULT_LISTEN = "127.0.0.1:50051"
 
 
@@ -60,12 +62,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="seconds between checks of each tag with a scheduled import policy; 0 turns these re-checks off "
         "(env IMAGESTREAMS_IMPORT_INTERVAL, default 900)",
     )
-    parser.add_argument(
+    add_bool_flag(
+        parser,
         "--auto-import",
-        action=argparse.BooleanOptionalAction,
         default=os.environ.get("IMAGESTREAMS_AUTO_IMPORT", "true").lower() not in ("0", "false", "no"),
         help="import registry tags and repositories that wait for their first import, in the background "
         "(env IMAGESTREAMS_AUTO_IMPORT, default on)",
+    )
+    parser.add_argument(
+        "--no-auto-import", dest="auto_import", action="store_false", help="same as --auto-import=false"
     )
     parser.add_argument(
         "--notifications-listen",
@@ -105,9 +110,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="PEM CA bundle: require client certificates signed by it (mutual TLS); a certificate's CN is the "
         "caller's user name and its O entries its groups (env IMAGESTREAMS_CLIENT_CA)",
     )
-    parser.add_argument(
+    add_bool_flag(
+        parser,
         "--allow-insecure-listen",
-        action="store_true",
         default=os.environ.get("IMAGESTREAMS_ALLOW_INSECURE_LISTEN", "").lower() in ("1", "true", "yes"),
         help="listen on a non-loopback address without TLS (only behind a TLS-terminating proxy)",
     )

@@ -12,6 +12,7 @@ from imagestreams_client import TLSConfig
 from .config import ClientConfig, ContextEntry
 from .errors import UserInputError
 from .global_flags import DEFAULT_NAMESPACE, DEFAULT_SERVER, GlobalFlags
+from .server_address import normalize_server
 
 ENV_SERVER = "ISCTL_SERVER"
 ENV_NAMESPACE = "ISCTL_NAMESPACE"
@@ -53,7 +54,9 @@ def resolve(flags: GlobalFlags, environ: Mapping[str, str], config: ClientConfig
     token, token_source = _token(flags, environ, entry)
     insecure = flags.insecure_skip_tls_verify
     return Settings(
-        server=_first(flags.server, environ.get(ENV_SERVER), entry.server if entry else None) or DEFAULT_SERVER,
+        server=normalize_server(
+            _first(flags.server, environ.get(ENV_SERVER), entry.server if entry else None) or DEFAULT_SERVER
+        ),
         namespace=(
             _first(flags.namespace, environ.get(ENV_NAMESPACE), entry.namespace if entry else None) or DEFAULT_NAMESPACE
         ),

@@ -7,6 +7,7 @@ import argparse
 from imagestreams.v1 import resources_pb2 as pb
 
 from .. import from_file
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError
 from ..manifests import add_filename_argument
@@ -53,9 +54,9 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     parser.add_argument("resource", metavar="TYPE", nargs="?", help=f"what to create: {resource_choices(RESOURCES)}")
     parser.add_argument("name", metavar="NAME", nargs="?", help="name of what to create; for a token, whose")
     add_filename_argument(parser, required=False, verb="create")
-    parser.add_argument(
+    add_bool_flag(
+        parser,
         "--lookup-local",
-        action="store_true",
         help="resolve short image names in this namespace through the stream",
     )
     parser.add_argument(

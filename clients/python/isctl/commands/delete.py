@@ -7,8 +7,8 @@ import argparse
 from imagestreams_client import Client, ImageStreamsError
 
 from ..context import Context, Subparsers, prose
-from ..errors import UserInputError, error_report, stops_the_rest
-from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_istag_name, resource_choices, resource_type
+from ..errors import UsageError, UserInputError, error_report, stops_the_rest
+from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_istag_name, resource_args, resource_choices
 from . import access_write
 
 RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, *access_write.DELETABLE)
@@ -31,17 +31,19 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("resource", metavar="TYPE", help=f"what to delete: {resource_choices(RESOURCES)}")
-    parser.add_argument("names", metavar="NAME", nargs="+", help="NAME for a stream, NAME:TAG for a tag, ...")
-    parser.set_defaults(run=run)
+    parser.add_argument("resource", metavar="TYPE[/NAME]", help=f"what to delete: {resource_choices(RESOURCES)}")
+    parser.add_argument("names", metavar="NAME", nargs="*", help="NAME for a stream, NAME:TAG for a tag, ...")
+    parser.set_defaults(run=run, extra_positionals="names")
     return parser
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
-    resource = resource_type(args.resource, RESOURCES)
     failed = False
+    groups = resource_args(args.resource, args.names, RESOURCES)
+    if not any(names for _, names in groups):
+        raise UsageError("you must name what to delete: isctl delete TYPE NAME... or isctl delete TYPE/NAME...")
     with context.client() as client:
-        for name in args.names:
+        for resource, name in ((resource, name) for resource, names in groups for name in names):
             try:
                 context.out.write(_delete(client, context, resource, name) + "\n")
             except (UserInputError, ImageStreamsError) as error:

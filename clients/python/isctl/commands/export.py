@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ..context import Context, Subparsers, prose
-from ..output import DATA_FORMATS, print_one
-from ..refs import IMAGE_STREAM_IMAGE, parse_isimage_name, resource_choices, resource_type
+from ..errors import UsageError
+from ..openshift_images import stream_image_to_openshift
+from ..output import DATA_FORMATS, PROTO_FORMATS, print_one
+from ..refs import IMAGE_STREAM_IMAGE, parse_isimage_name, resource_args, resource_choices
+from ..stream_output import dump_openshift
 
 RESOURCES = (IMAGE_STREAM_IMAGE,)
 
@@ -23,17 +26,31 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         epilog="example:\n  isctl export isimage ruby@4a5b6c",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("resource", metavar="TYPE", help=f"what to export: {resource_choices(RESOURCES)}")
-    parser.add_argument("name", metavar="NAME@ID", help="the stream and the image digest or a unique prefix")
-    parser.add_argument("-o", "--output", choices=DATA_FORMATS, default="yaml", help="format (default yaml)")
-    parser.set_defaults(run=run)
+    parser.add_argument("resource", metavar="TYPE[/NAME@ID]", help=f"what to export: {resource_choices(RESOURCES)}")
+    parser.add_argument("name", metavar="NAME@ID", nargs="?", help="the stream and the image digest or a unique prefix")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=(*DATA_FORMATS, *PROTO_FORMATS),
+        default="yaml",
+        help="format (default yaml): an ImageStreamImage as OpenShift writes it; proto-json and proto-yaml "
+        "write the gRPC message",
+    )
+    parser.set_defaults(run=run, extra_positionals="name")
     return parser
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
-    resource_type(args.resource, RESOURCES)
-    name = parse_isimage_name(args.name)
+    names = [
+        name for _, names in resource_args(args.resource, [args.name] if args.name else [], RESOURCES) for name in names
+    ]
+    if len(names) != 1:
+        raise UsageError("name one image: isctl export isimage NAME@ID or isctl export isimage/NAME@ID")
+    name = parse_isimage_name(names[0])
     with context.client() as client:
         image = client.get_image_stream_image(context.namespace, name.stream, name.id).image_stream_image
-    print_one(image, args.output, context.out)
+    if args.output in PROTO_FORMATS:
+        print_one(image, PROTO_FORMATS[args.output], context.out)
+    else:
+        dump_openshift(stream_image_to_openshift(image), args.output, context.out)
     return 0

@@ -6,19 +6,24 @@ import argparse
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams_client import Client
 
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError
-from ..output import FORMATS, print_resources
+from ..openshift_images import items_to_list, stream_image_to_openshift, tag_to_openshift
+from ..openshift_shape import to_openshift
+from ..output import DATA_FORMATS, PROTO_FORMATS, get_format, print_resources
 from ..printers import (
     IMAGE_STREAM_HEADERS,
     IMAGE_STREAM_IMAGE_HEADERS,
     IMAGE_STREAM_IMAGE_WIDE_HEADERS,
     IMAGE_STREAM_TAG_HEADERS,
     IMAGE_STREAM_TAG_WIDE_HEADERS,
+    IMAGE_STREAM_WIDE_HEADERS,
     image_stream_image_name,
     image_stream_image_row,
     image_stream_image_wide,
@@ -26,6 +31,7 @@ from ..printers import (
     image_stream_tag_name,
     image_stream_tag_row,
     image_stream_tag_wide,
+    image_stream_wide,
 )
 from ..refs import (
     IMAGE_STREAM,
@@ -33,10 +39,11 @@ from ..refs import (
     IMAGE_STREAM_TAG,
     parse_isimage_name,
     parse_istag_name,
+    resource_args,
     resource_choices,
-    resource_type,
 )
-from ..stream_output import PROTO_FORMATS, print_openshift
+from ..stream_output import dump_openshift
+from ..templates import is_template, print_template
 from . import access_get
 
 RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE, *access_get.RESOURCES)
@@ -69,28 +76,38 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("resource", metavar="TYPE", help=f"what to show: {resource_choices(RESOURCES)}")
+    parser.add_argument("resource", metavar="TYPE[/NAME]", help=f"what to show: {resource_choices(RESOURCES)}")
     parser.add_argument("names", metavar="NAME", nargs="*", help="NAME, NAME:TAG or NAME@ID; none lists all")
     parser.add_argument(
         "-o",
         "--output",
-        choices=(*FORMATS, *PROTO_FORMATS),
-        help="output format (default: a table). json and yaml write image streams in OpenShift's ImageStream "
-        "shape (what create -f and apply -f read); proto-json and proto-yaml write the gRPC messages",
+        type=get_format,
+        metavar="FORMAT",
+        help="output format (default: a table): json, yaml, name, wide, jsonpath=TEMPLATE, "
+        "custom-columns=HEADER:PATH,... json and yaml write OpenShift's shapes (ImageStream, what create -f "
+        "and apply -f read; ImageStreamTag; ImageStreamImage; a List of several); proto-json and proto-yaml "
+        "write the gRPC messages",
     )
-    parser.add_argument(
+    add_bool_flag(
+        parser,
         "-A",
         "--all-namespaces",
-        action="store_true",
         help="list image streams of every namespace (imagestreams only)",
     )
     access_get.add_arguments(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, extra_positionals="names")
     return parser
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
-    resource = resource_type(args.resource, RESOURCES)
+    """`get TYPE [NAME...]`, or `get TYPE/NAME...` (several types: each group printed in turn, as kubectl)."""
+    code = 0
+    for resource, names in resource_args(args.resource, args.names, RESOURCES):
+        code = max(code, _run(resource, argparse.Namespace(**{**vars(args), "names": names}), context))
+    return code
+
+
+def _run(resource: str, args: argparse.Namespace, context: Context) -> int:
     if resource in access_get.RESOURCES:
         return access_get.run(resource, args, context)
     if args.user or args.sa:
@@ -99,8 +116,6 @@ def run(args: argparse.Namespace, context: Context) -> int:
         raise UsageError("--all-namespaces lists image streams only, and takes no names")
     if resource == IMAGE_STREAM_IMAGE and not args.names:
         raise UsageError("images of a stream are shown by name: isctl get isimage NAME@ID")
-    if resource != IMAGE_STREAM and args.output in PROTO_FORMATS:
-        args.output = PROTO_FORMATS[args.output]  # tags and images have one data shape: the message's
     with context.client() as client:
         if resource == IMAGE_STREAM:
             return _image_streams(client, args, context)
@@ -122,8 +137,7 @@ def _image_streams(client: Client, args: argparse.Namespace, context: Context) -
     if args.all_namespaces:
         headers = ("NAMESPACE", *headers)
         row = partial(_with_namespace, now=now)
-    if args.output in ("json", "yaml"):
-        print_openshift(streams, args.output, context.out, single=len(args.names) == 1)
+    if _print_openshift([to_openshift(s) for s in streams], args, context):
         return 0
     print_resources(
         streams,
@@ -133,8 +147,23 @@ def _image_streams(client: Client, args: argparse.Namespace, context: Context) -
         name=lambda s: f"imagestream/{s.name}",
         headers=headers,
         row=row,
+        wide_headers=IMAGE_STREAM_WIDE_HEADERS,
+        wide_row=image_stream_wide,
     )
     return 0
+
+
+def _print_openshift(documents: list[dict[str, Any]], args: argparse.Namespace, context: Context) -> bool:
+    """`-o json|yaml|jsonpath=|custom-columns=` in OpenShift's shapes: the object when one name was given,
+    else a List. False for the other formats (tables, name, the gRPC messages)."""
+    if args.output not in DATA_FORMATS and not is_template(args.output):
+        return False
+    data = documents[0] if len(args.names) == 1 else items_to_list(documents)
+    if args.output in DATA_FORMATS:
+        dump_openshift(data, args.output, context.out)
+    else:
+        print_template(data, documents, args.output, context.out)
+    return True
 
 
 def _with_namespace(stream: pb.ImageStream, now: datetime) -> list[str]:
@@ -150,9 +179,11 @@ def _image_stream_tags(client: Client, args: argparse.Namespace, context: Contex
         tags = list(client.iter_image_stream_tags(context.namespace))
         if _none_found(tags, args, context):
             return 0
+    if _print_openshift([tag_to_openshift(t) for t in tags], args, context):
+        return 0
     print_resources(
         tags,
-        args.output,
+        PROTO_FORMATS.get(args.output, args.output),
         context.out,
         single=len(args.names) == 1,
         name=lambda t: f"imagestreamtag/{image_stream_tag_name(t)}",
@@ -168,9 +199,11 @@ def _image_stream_images(client: Client, args: argparse.Namespace, context: Cont
     now = context.now()
     names = [parse_isimage_name(n) for n in args.names]
     images = [client.get_image_stream_image(context.namespace, n.stream, n.id).image_stream_image for n in names]
+    if _print_openshift([stream_image_to_openshift(i) for i in images], args, context):
+        return 0
     print_resources(
         images,
-        args.output,
+        PROTO_FORMATS.get(args.output, args.output),
         context.out,
         single=len(args.names) == 1,
         name=lambda i: f"imagestreamimage/{image_stream_image_name(i)}",
@@ -185,7 +218,7 @@ def _image_stream_images(client: Client, args: argparse.Namespace, context: Cont
 def _none_found(items: Sequence[object], args: argparse.Namespace, context: Context) -> bool:
     """kubectl's answer to an empty list in a table: a note on stderr, success. json/yaml still print
     `{"items": []}` so scripts always get a document."""
-    if items or args.output in ("json", "yaml", *PROTO_FORMATS):
+    if items or args.output in ("json", "yaml", *PROTO_FORMATS) or is_template(args.output):
         return False
     where = "any namespace" if args.all_namespaces else f"{context.namespace} namespace"
     context.err.write(f"No resources found in {where}.\n")

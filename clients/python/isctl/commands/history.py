@@ -39,6 +39,10 @@ def run(args: argparse.Namespace, context: Context) -> int:
     stream, tag = parse_stream_and_tag(args.name)
     with context.client() as client:
         entries = list(client.iter_tag_history(context.namespace, stream, tag))
+        if not entries:
+            # The server answers a stream it never saw with an empty list: say NOT_FOUND as every other verb
+            # does (a deleted stream's moves stay in the log, so only a stream with no history is asked about).
+            client.get_image_stream(context.namespace, stream)
     if args.output:
         print_list(entries, args.output, context.out)
         return 0

@@ -13,6 +13,7 @@ from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams_client import Client, ImageStreamsError
 
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..describe import describe_image_stream
 from ..describe_image import describe_image
@@ -77,18 +78,14 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     parser.add_argument(
         "--from", dest="source", metavar="PULLSPEC", help="a container image repository or tag to import from"
     )
-    parser.add_argument(
-        "--confirm", action="store_true", help="allow the stream to be created, or its import repository changed"
-    )
-    parser.add_argument(
-        "--all", action="store_true", help="import every tag of the repository (--from, or the stream's own)"
-    )
-    parser.add_argument(
+    add_bool_flag(parser, "--confirm", help="allow the stream to be created, or its import repository changed")
+    add_bool_flag(parser, "--all", help="import every tag of the repository (--from, or the stream's own)")
+    add_bool_flag(
+        parser,
         "--insecure",
-        action="store_true",
         help="allow registries served over HTTP or with certificates that do not verify",
     )
-    parser.add_argument("--scheduled", action="store_true", help="re-import the imported tags periodically")
+    add_bool_flag(parser, "--scheduled", help="re-import the imported tags periodically")
     parser.add_argument(
         "--reference-policy",
         metavar="POLICY",
@@ -100,9 +97,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help="Legacy (one platform of a manifest list, the default) or PreserveOriginal (the whole list); "
         "an existing tag keeps its own unless this is given",
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="read the registry and show what would be imported; write nothing"
-    )
+    add_bool_flag(parser, "--dry-run", help="read the registry and show what would be imported; write nothing")
     parser.add_argument(
         "--request-timeout",
         metavar="DURATION",

@@ -11,6 +11,7 @@ from imagestreams_client import ImageStreamsError
 from ..context import DEFAULT_SERVER, Context, Subparsers, prose
 from ..context_switch import connection_entry, context_nickname
 from ..errors import UsageError, UserInputError
+from ..server_address import normalize_server
 from ..settings import FROM_CONTEXT
 from .projects import SWITCH_HINT
 
@@ -46,7 +47,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace, context: Context) -> int:
     if args.server_address:
-        context.server = args.server_address
+        context.server = normalize_server(args.server_address)
     token = context.token
     reused = context.settings.token_source == FROM_CONTEXT
     if reused and not _same_server(context):
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, context: Context) -> int:
 
 def _same_server(context: Context) -> bool:
     entry = context.load_config().get(context.settings.context)
-    return entry is not None and (entry.server or DEFAULT_SERVER) == context.server
+    return entry is not None and normalize_server(entry.server or DEFAULT_SERVER) == context.server
 
 
 def _visible_projects(context: Context, token: str) -> list[str] | None:

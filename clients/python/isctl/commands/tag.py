@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import resources_pb2 as pb
 
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError, UserInputError
 from ..refs import TagName, TagSource, parse_destination, parse_tag_source, source_kind
@@ -18,7 +19,8 @@ IMPORT_MODES = {"Legacy": pb.IMPORT_MODE_LEGACY, "PreserveOriginal": pb.IMPORT_M
 DESCRIPTION = """\
 Point tags of image streams at an image.
 
-SOURCE is a tag of a stream (NAME:TAG or NAMESPACE/NAME:TAG), an image of a stream (NAME@DIGEST) or a
+SOURCE is a tag of a stream (NAME:TAG or NAMESPACE/NAME:TAG), an image of a stream (NAME@DIGEST, or
+NAME@ID with a unique prefix of the digest) or a
 container image pull spec (registry.example.com/team/app:1.0). Without --source the kind follows from the
 spec: a registry host means a container image, else a digest an image of a stream, else a tag a tag of a
 stream, else a container image (so `isctl tag ruby x:y` tags the image `ruby`).
@@ -35,6 +37,12 @@ examples:
 
   # Make ruby:prod follow ruby:latest from now on
   isctl tag --alias ruby:latest ruby:prod
+
+  # Tag an image of the stream by a short id (a unique prefix of its digest)
+  isctl tag ruby@0e9ea0b ruby:byid
+
+  # Say which kind the source is: docker, imagestreamtag (istag) or imagestreamimage (isimage)
+  isctl tag --source=docker ruby:2.0 ruby:upstream
 
   # Tag an image of a registry, pinned by digest
   isctl tag registry.example.com/team/ruby@sha256:<64 hex digits> ruby:2.0
@@ -63,17 +71,11 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         metavar="KIND",
         help="kind of SOURCE: imagestreamtag (istag), imagestreamimage (isimage) or docker (dockerimage)",
     )
-    parser.add_argument("-d", "--delete", action="store_true", help="delete the given tags (spec and history)")
-    parser.add_argument(
-        "--alias", action="store_true", help="make the destinations track the source tag (same stream only)"
-    )
-    parser.add_argument("--scheduled", action="store_true", help="re-import a container image source periodically")
-    parser.add_argument(
-        "--insecure", action="store_true", help="allow HTTP or unverified TLS to import a container image source"
-    )
-    parser.add_argument(
-        "--reference", action="store_true", help="record a container image source as it is, without importing it"
-    )
+    add_bool_flag(parser, "-d", "--delete", help="delete the given tags (spec and history)")
+    add_bool_flag(parser, "--alias", help="make the destinations track the source tag (same stream only)")
+    add_bool_flag(parser, "--scheduled", help="re-import a container image source periodically")
+    add_bool_flag(parser, "--insecure", help="allow HTTP or unverified TLS to import a container image source")
+    add_bool_flag(parser, "--reference", help="record a container image source as it is, without importing it")
     parser.add_argument(
         "--reference-policy",
         default="source",

@@ -12,7 +12,9 @@ from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams_client import Client, Follow, ImageStreamsError, Reconnect
 from imagestreams_client.watch import CHANGE_KINDS, KIND_NAMES, is_change
 
+from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
+from ..durations import parse_go_duration
 from ..errors import UsageError, UserInputError, format_error
 from ..output import to_dict
 from ..refs import IMAGE_STREAM, IMAGE_STREAM_TAG, parse_stream_and_tag, resource_type
@@ -31,6 +33,8 @@ from ..trigger_state import StateFile, WatchTarget, default_state_path
 # Asked of the server, so that a silent connection can be told from a quiet log: a watch that hears
 # nothing, not even a progress marker, for IDLE_TIMEOUT seconds reconnects.
 PROGRESS_INTERVAL = 15
+# How long a watch waits for a server that has never answered before it gives up (--connect-timeout).
+DEFAULT_CONNECT_TIMEOUT = "30s"
 IDLE_TIMEOUT = 4 * PROGRESS_INTERVAL
 NONE = "<none>"
 # Column widths of a line: a stream's lines cannot be measured in advance like a table's.
@@ -123,7 +127,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     start.add_argument(
         "--from", dest="after", metavar="POSITION", type=int, help="start after this log position (0: the whole log)"
     )
-    start.add_argument("--snapshot", action="store_true", help="start with the current image of every matching tag")
+    add_bool_flag(start, "--snapshot", help="start with the current image of every matching tag")
     parser.add_argument(
         "--kind",
         dest="kinds",
@@ -133,6 +137,13 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help=f"only changes of this kind (repeatable): {', '.join(CHANGE_KINDS)}",
     )
     parser.add_argument("-o", "--output", choices=("json",), help="json: one JSON object per line (default: lines)")
+    parser.add_argument(
+        "--connect-timeout",
+        metavar="DURATION",
+        default=DEFAULT_CONNECT_TIMEOUT,
+        help=f"give up when the server has not answered for this long since the start: 30s, 5m; 0 waits forever "
+        f"(default {DEFAULT_CONNECT_TIMEOUT}). Once it has answered, a dropped watch is always resumed",
+    )
     trigger = parser.add_argument_group("trigger options")
     trigger.add_argument("--exec", dest="command", metavar="CMD", help="run CMD (sh -c) for each change; see below")
     trigger.add_argument(
@@ -150,20 +161,25 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         metavar="SECONDS",
         help=f"wait before the first retry, doubled for each next one (default {DEFAULT_RETRY_DELAY:g})",
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, extra_positionals="target")
     return parser
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
     target = _target(args.target, context.namespace)
     _validate(args)
+    timeout = parse_go_duration(args.connect_timeout, "--connect-timeout").total_seconds()
+    if timeout < 0:
+        raise UsageError("--connect-timeout must not be negative")
+    args.connect_timeout_seconds = timeout or None
     kinds = args.kinds or (["tag_updated"] if args.command else [])
     printer = _Printer(context.out, json_lines=args.output == "json")
     try:
         with StopSignals() as stop, context.client() as client:
             if args.command:
                 return _run_trigger(args, context, client, target, kinds, printer, stop)
-            _consume(_follow(client, context, target, kinds, args.after, args.snapshot), printer, None)
+            follow = _follow(client, context, target, kinds, args.after, args.snapshot, args.connect_timeout_seconds)
+            _consume(follow, printer, None)
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM: the way a watch is meant to end
     return 0
@@ -196,7 +212,13 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def _follow(
-    client: Client, context: Context, target: WatchTarget, kinds: list[str], after: int | None, snapshot: bool
+    client: Client,
+    context: Context,
+    target: WatchTarget,
+    kinds: list[str],
+    after: int | None,
+    snapshot: bool,
+    connect_timeout: float | None,
 ) -> Follow:
     def note(reconnect: Reconnect) -> None:
         where = f"after position {reconnect.after_position}" if reconnect.after_position is not None else "afresh"
@@ -216,6 +238,7 @@ def _follow(
         progress_interval=PROGRESS_INTERVAL,
         idle_timeout=IDLE_TIMEOUT,
         on_reconnect=note,
+        connect_timeout=connect_timeout,
     )
 
 
@@ -251,7 +274,7 @@ def _run_trigger(
             ignored = " (--from ignored)" if after is not None else " (--snapshot ignored)" if snapshot else ""
             context.err.write(f"isctl watch: resuming after position {saved}, from {path}{ignored}\n")
             after, snapshot = saved, False
-        follow = _follow(client, context, target, kinds, after, snapshot)
+        follow = _follow(client, context, target, kinds, after, snapshot, args.connect_timeout_seconds)
         settings = TriggerSettings(
             args.command,
             context.server,
