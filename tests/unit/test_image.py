@@ -78,3 +78,12 @@ def test_replaying_an_images_events_rebuilds_it() -> None:
     assert rebuilt.metadata == METADATA
     # The recorded metadata is a copy: changing the caller's dict afterwards changes nothing.
     assert rebuilt.metadata is not METADATA
+
+
+def test_a_reference_pinned_to_another_image_is_refused() -> None:
+    other = digest("2")
+    with pytest.raises(InvalidField, match="pinned to") as refused:
+        validate_image(D1, f"quay.io/team/app@{other}", "image")
+    assert refused.value.field == "image.docker_image_reference"
+    validate_image(D1, f"quay.io/team/app@{D1}", "image")
+    validate_image(D1, "quay.io/team/app:1.0", "image")

@@ -368,3 +368,20 @@ def test_secret_names(namespace: str, name: str, field: str) -> None:
         validate_secret_name(namespace, name)
     assert caught.value.field == field
     validate_secret_name("team", "docker.io-creds")
+
+
+def test_a_deeply_nested_document_is_a_bad_request_not_a_crash() -> None:
+    nested = b'{"auths": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(InvalidField, match="nests too deeply"):
+        parse_dockerconfigjson(nested, "dockerconfigjson")
+
+
+@pytest.mark.parametrize("server", ["quay.io:65536", "quay.io:99999", "quay.io:0", "https://quay.io:70000/"])
+def test_a_port_out_of_range_is_refused(server: str) -> None:
+    with pytest.raises(InvalidField, match="not between 1 and 65535"):
+        normalize_server(server, "credential.server")
+
+
+@pytest.mark.parametrize("server", ["quay.io:65535", "quay.io:1", "[::1]:5000", "[::1]"])
+def test_ports_in_range_are_kept(server: str) -> None:
+    assert normalize_server(server, "credential.server") == server

@@ -56,6 +56,9 @@ def normalize_server(value: str, field_name: str) -> str:
         )
     if not _HOST_RE.fullmatch(host):
         raise InvalidField(field_name, f'invalid registry server "{value}": expected HOST or HOST:PORT')
+    port = host.rpartition(":")[2] if not host.endswith("]") else ""
+    if port.isdigit() and not 0 < int(port) <= 65535:
+        raise InvalidField(field_name, f'invalid registry server "{value}": port {port} is not between 1 and 65535')
     return canonical_host(host)
 
 
@@ -116,6 +119,9 @@ def _json_object(data: bytes, field_name: str) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         # Position only: the decoder's own text is safe too, but the document's content is never quoted.
         raise InvalidField(field_name, f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        # A docker config is two objects deep; thousands of nested brackets are no credentials.
+        raise InvalidField(field_name, "the document nests too deeply to be a docker config") from None
     if not isinstance(document, dict):
         raise InvalidField(field_name, "the document must be a JSON object")
     return document

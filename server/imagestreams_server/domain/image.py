@@ -95,4 +95,10 @@ def validate_image(digest: str, docker_image_reference: str, field_prefix: str) 
         raise InvalidField(f"{field_prefix}.name", f'invalid image digest "{digest}": {e}') from None
     if not docker_image_reference:
         raise InvalidField(f"{field_prefix}.docker_image_reference", "docker image reference is required")
-    parse_pull_spec(docker_image_reference, f"{field_prefix}.docker_image_reference")
+    ref = parse_pull_spec(docker_image_reference, f"{field_prefix}.docker_image_reference")
+    if ref.id and ref.id != digest:
+        # A pull spec pinned to another image would hand out a pull spec for an image that is not this one.
+        raise InvalidField(
+            f"{field_prefix}.docker_image_reference",
+            f'the reference is pinned to {ref.id}, not to the image "{digest}"',
+        )
