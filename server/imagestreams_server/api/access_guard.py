@@ -29,7 +29,7 @@ from ..domain.identity import ANONYMOUS_IDENTITY, Identity
 from ..domain.names import NAMESPACE_RE
 from .access_rules import RULES, Check, Rule, escalation, is_public
 from .auth_throttle import AuthThrottle
-from .errors import to_status
+from .blocking import abort
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +202,8 @@ class AccessGuard:
                     snapshot = await self._blocking(self.cache.fresh)
                     if not snapshot.project_exists(namespace):
                         raise NotFound("project", namespace)
-        except (Unauthenticated, PermissionDenied, NotFound) as error:
-            await context.abort_with_status(to_status(error))
-            raise AssertionError("abort_with_status returns only by raising") from error
-        except Exception as error:  # the store may be down: UNAVAILABLE, never a crash
-            await context.abort_with_status(to_status(error))
-            raise AssertionError("abort_with_status returns only by raising") from error
+        except Exception as error:  # refusals, and a store that is down (UNAVAILABLE): never a crash
+            await abort(context, error)
         return RequestAccess(identity, self.cache, snapshot, self.clock, self.executor)
 
     async def _identify(

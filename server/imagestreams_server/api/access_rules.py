@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from imagestreams.v1 import access_service_pb2 as access_api
 from imagestreams.v1 import resources_pb2 as pb
 
 from ..application.access_snapshot import AccessSnapshot
-from ..application.tokens import NAME_PREFIX, token_name
-from ..domain.identity import Identity, Subject, SubjectKind
+from ..application.tokens import name_of
+from ..domain.identity import Identity, SubjectKind
 from ..domain.roles import ALL, BUILT_IN_ROLES, NAMESPACED_RESOURCES, RESOURCES, VERBS
+from .subjects import subject_or_none
 
 
 @dataclass(frozen=True)
@@ -93,19 +93,7 @@ def _tag_checks(request: Any, identity: Identity, snapshot: AccessSnapshot) -> l
 
 
 def _is_self(subject: Any, identity: Identity) -> bool:
-    return identity.subject is not None and _subject(subject) == identity.subject
-
-
-def _subject(message: Any) -> Subject | None:
-    kinds = {
-        access_api.SUBJECT_KIND_USER: SubjectKind.USER,
-        access_api.SUBJECT_KIND_GROUP: SubjectKind.GROUP,
-        access_api.SUBJECT_KIND_SERVICE_ACCOUNT: SubjectKind.SERVICE_ACCOUNT,
-    }
-    kind = kinds.get(message.kind)
-    if kind is None:
-        return None
-    return Subject(kind, message.name, message.namespace if kind is SubjectKind.SERVICE_ACCOUNT else "")
+    return identity.subject is not None and subject_or_none(subject) == identity.subject
 
 
 def _token_rule(verb: str) -> Callable[[Any, Identity, AccessSnapshot], list[Check]]:
@@ -116,10 +104,9 @@ def _token_rule(verb: str) -> Callable[[Any, Identity, AccessSnapshot], list[Che
         if hasattr(request, "subject"):
             if not request.HasField("subject") or _is_self(request.subject, identity):
                 return []
-            subject = _subject(request.subject)
+            subject = subject_or_none(request.subject)
         else:  # DeleteToken: the owner is the token's subject
-            name = request.name if request.name.startswith(NAME_PREFIX) else token_name(request.name)
-            row = snapshot.rows.tokens.get(name)
+            row = snapshot.rows.tokens.get(name_of(request.name))
             subject = row.subject if row else None
             if subject is not None and subject == identity.subject:
                 return []

@@ -20,37 +20,19 @@ from ..application.access import AccessCommands
 from ..application.access_snapshot import AccessCache
 from ..application.service import LOCAL_ACTOR
 from ..domain.errors import InvalidField, NotFound
-from ..domain.identity import Identity, Subject, SubjectKind
+from ..domain.identity import Identity, Subject
 from ..domain.policy import RoleBinding
 from ..domain.roles import BUILT_IN_ROLES
 from ..store.access_rows import ProjectRow, ServiceAccountRow, TokenRow
 from . import convert, paging
 from .access_guard import request_access
 from .blocking import run_blocking
+from .subjects import subject_from_pb, subject_pb
 
 T = TypeVar("T")
 
-SUBJECT_KINDS = {
-    api.SUBJECT_KIND_USER: SubjectKind.USER,
-    api.SUBJECT_KIND_GROUP: SubjectKind.GROUP,
-    api.SUBJECT_KIND_SERVICE_ACCOUNT: SubjectKind.SERVICE_ACCOUNT,
-}
-SUBJECT_KIND_VALUES = {v: k for k, v in SUBJECT_KINDS.items()}
 DEFAULT_PAGE = 500
 MAX_PAGE = 1000
-
-
-def subject_from_pb(message: api.Subject, field: str) -> Subject:
-    kind = SUBJECT_KINDS.get(message.kind)
-    if kind is None:
-        raise InvalidField(f"{field}.kind", "subject kind is required: USER, GROUP or SERVICE_ACCOUNT")
-    if not message.name:
-        raise InvalidField(f"{field}.name", "subject name is required")
-    return Subject(kind, message.name, message.namespace if kind is SubjectKind.SERVICE_ACCOUNT else "")
-
-
-def subject_pb(subject: Subject) -> api.Subject:
-    return api.Subject(kind=SUBJECT_KIND_VALUES[subject.kind], name=subject.name, namespace=subject.namespace)
 
 
 def binding_pb(binding: RoleBinding, position: int = 0) -> api.RoleBinding:

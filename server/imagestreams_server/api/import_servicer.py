@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from concurrent.futures import Executor
 
@@ -16,7 +15,7 @@ from ..application.importing import Importing, ImportInput, ImportResult, TagOut
 from ..application.queries import Queries
 from ..importer import ImportedImage
 from . import convert
-from .errors import to_status
+from .blocking import run_blocking
 
 
 class ImportServicer(import_grpc.ImportServiceServicer):
@@ -28,12 +27,7 @@ class ImportServicer(import_grpc.ImportServiceServicer):
     async def ImportImage(
         self, request: import_api.ImportImageRequest, context: grpc.aio.ServicerContext
     ) -> import_api.ImportImageResponse:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.executor, functools.partial(self._import, request))
-        except Exception as error:  # every error leaves as a status, never as a crash
-            await context.abort_with_status(to_status(error))
-            raise AssertionError("abort_with_status returns only by raising") from error
+        return await run_blocking(self.executor, context, functools.partial(self._import, request))
 
     def _import(self, request: import_api.ImportImageRequest) -> import_api.ImportImageResponse:
         data = ImportInput(

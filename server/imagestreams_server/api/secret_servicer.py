@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -18,7 +16,7 @@ from ..domain.errors import InvalidField
 from ..domain.secret import SecretType
 from . import convert, paging
 from .access_guard import visible_namespaces
-from .errors import to_status
+from .blocking import run_blocking
 
 T = TypeVar("T")
 
@@ -35,12 +33,7 @@ class SecretServicer(api_grpc.SecretServiceServicer):
         self.executor = executor
 
     async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.executor, functools.partial(fn))
-        except Exception as error:  # every error leaves as a status, never as a crash
-            await context.abort_with_status(to_status(error))
-            raise AssertionError("abort_with_status returns only by raising") from error
+        return await run_blocking(self.executor, context, fn)
 
     async def CreateSecret(self, request: api.CreateSecretRequest, context: Any) -> Any:
         def run() -> api.CreateSecretResponse:

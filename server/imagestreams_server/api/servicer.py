@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from imagestreams.v1 import image_stream_service_pb2 as api
@@ -19,7 +17,7 @@ from ..application.service import Service
 from ..domain.state import StreamState
 from . import convert, paging
 from .access_guard import visible_namespaces as _visible
-from .errors import to_status
+from .blocking import run_blocking
 
 T = TypeVar("T")
 
@@ -29,18 +27,8 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         self.service = service
         self.executor = executor
 
-    async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[..., T], *args: Any) -> T:
-        """Runs blocking application code off the event loop; errors become statuses with details."""
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
-        except Exception as error:  # every error leaves as a status, never as a crash
-            await self._abort(context, error)
-
-    @staticmethod
-    async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> NoReturn:
-        await context.abort_with_status(to_status(error))
-        raise AssertionError("abort_with_status returns only by raising")
+    async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
+        return await run_blocking(self.executor, context, fn)
 
     def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
         return convert.image_stream(state, position, self.service.queries.status_repository(state))

@@ -48,7 +48,7 @@ from ..store import access_rows
 from ..store.app import EventLog
 from . import unit_of_work
 from .access_snapshot import AccessCache
-from .tokens import NAME_PREFIX, new_token, token_name
+from .tokens import name_of, new_token
 from .unit_of_work import Context, UnitOfWork
 
 # Longest token lifetime accepted: beyond it, a token should not expire at all (and be revoked instead).
@@ -170,7 +170,7 @@ class AccessCommands:
             query = "SELECT name FROM {} WHERE namespace = %s"
             streams = [r["name"] for r in sql.execute(query.format("is_streams"), (name,)).fetchall()]
             secrets = [r["name"] for r in sql.execute(query.format("is_secrets"), (name,)).fetchall()]
-        tokens = [t.name for t in self.cache.fresh().rows.tokens.values() if t.subject.namespace == name]
+        tokens = self._tokens_of(lambda subject: subject.namespace == name)
 
         def command(unit: UnitOfWork) -> None:
             project = self._live_project(unit, name)
@@ -216,11 +216,7 @@ class AccessCommands:
     def delete_user(self, name: str) -> int:
         if not name:
             raise InvalidField("name", "user name is required")
-        tokens = [
-            t.name
-            for t in self.cache.fresh().rows.tokens.values()
-            if t.subject.kind is SubjectKind.USER and t.subject.name == name
-        ]
+        tokens = self._tokens_of(lambda subject: subject == Subject.user(name))
 
         def command(unit: UnitOfWork) -> None:
             user: User | None = unit.get(user_id(name))
@@ -296,11 +292,7 @@ class AccessCommands:
 
     def delete_service_account(self, namespace: str, name: str) -> int:
         validate_service_account(namespace, name)
-        tokens = [
-            t.name
-            for t in self.cache.fresh().rows.tokens.values()
-            if t.subject == Subject.service_account(namespace, name)
-        ]
+        tokens = self._tokens_of(lambda subject: subject == Subject.service_account(namespace, name))
 
         def command(unit: UnitOfWork) -> None:
             project = self._live_project(unit, namespace)
@@ -355,7 +347,7 @@ class AccessCommands:
         """Revokes a token named by its hash (`sha256~...`), or given as itself."""
         if not name_or_token:
             raise InvalidField("name", "token name is required")
-        name = name_or_token if name_or_token.startswith(NAME_PREFIX) else token_name(name_or_token)
+        name = name_of(name_or_token)
 
         def command(unit: UnitOfWork) -> Token:
             token: Token | None = unit.get(token_id(name))
@@ -366,6 +358,10 @@ class AccessCommands:
             return token
 
         return self._run(command)  # type: ignore[no-any-return]
+
+    def _tokens_of(self, owned: Callable[[Subject], bool]) -> list[str]:
+        """The names of the live tokens whose subject `owned` picks (to revoke with what they belong to)."""
+        return [t.name for t in self.cache.fresh().rows.tokens.values() if owned(t.subject)]
 
     def _revoke(self, unit: UnitOfWork, names: Sequence[str]) -> None:
         for name in names:

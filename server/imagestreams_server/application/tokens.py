@@ -28,6 +28,11 @@ def token_name(token: str) -> str:
     return NAME_PREFIX + _b64(hashlib.sha256(token.encode()).digest())
 
 
+def name_of(name_or_token: str) -> str:
+    """A token's name, given its name (`sha256~...`) or the token itself."""
+    return name_or_token if name_or_token.startswith(NAME_PREFIX) else token_name(name_or_token)
+
+
 def looks_like_token(value: str) -> bool:
     return value.startswith(PREFIX) and len(value) <= MAX_TOKEN_LENGTH
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.access import ClusterPolicy, Group, Project, Token, User
 from ..domain.identity import Subject
 from ..domain.policy import RoleBinding
+from . import tracking
 from .sql import Sql
 
 TRACKING_NAME = "access"
@@ -156,15 +157,6 @@ def write(sql: Sql, aggregate: Any, position: int) -> None:
         _upsert_or_delete(sql, "is_tokens", aggregate.name, position, None if aggregate.revoked else token_doc)
 
 
-def advance_tracking(sql: Sql, position: int) -> None:
-    sql.execute(
-        "INSERT INTO is_tracking (name, position) VALUES (%s, %s)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
-        " WHERE is_tracking.position < excluded.position",
-        (TRACKING_NAME, position),
-    )
-
-
 def _upsert_or_delete(sql: Sql, table: str, name: str, position: int, doc: dict[str, Any] | None) -> None:
     if doc is None:
         sql.execute(f"DELETE FROM {table} WHERE name = %s", (name,))
@@ -211,8 +203,7 @@ def _write_bindings(sql: Sql, namespace: str, bindings: dict[str, RoleBinding], 
 
 def load(sql: Sql) -> AccessRows:
     """Every access row; run it in one consistent read."""
-    row = sql.execute("SELECT position FROM is_tracking WHERE name = %s", (TRACKING_NAME,)).fetchone()
-    rows = AccessRows(position=int(row["position"]) if row else 0)
+    rows = AccessRows(position=tracked_position(sql))
     for r in sql.execute("SELECT name, position, doc FROM is_projects").fetchall():
         doc = json.loads(r["doc"])
         rows.projects[r["name"]] = ProjectRow(
@@ -259,8 +250,7 @@ def load(sql: Sql) -> AccessRows:
 
 
 def tracked_position(sql: Sql) -> int:
-    row = sql.execute("SELECT position FROM is_tracking WHERE name = %s", (TRACKING_NAME,)).fetchone()
-    return int(row["position"]) if row else 0
+    return tracking.position(sql, TRACKING_NAME)
 
 
 def namespaces_in_use(sql: Sql) -> set[str]:

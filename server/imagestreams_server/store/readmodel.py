@@ -19,7 +19,7 @@ from ..domain.imagestream import ImageStream
 from ..domain.secret import Secret
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
-from . import access_rows, secret_rows
+from . import access_rows, secret_rows, tracking
 from .sql import Sql, keyset_where
 
 TRACKING_NAME = "readmodels"
@@ -110,9 +110,9 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
         if aggregate.id in last_position:
             _write_state(sql, aggregate, last_position[aggregate.id], touched[aggregate.id])
     if recorded:
-        _advance_tracking(sql, max(p for p, _ in recorded))
+        tracking.advance(sql, TRACKING_NAME, max(p for p, _ in recorded))
     if access_position:
-        access_rows.advance_tracking(sql, access_position)
+        tracking.advance(sql, access_rows.TRACKING_NAME, access_position)
 
 
 def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
@@ -135,9 +135,9 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
     for aggregate_id, aggregate in aggregates.items():
         _write_state(sql, aggregate, last_position[aggregate_id], None)
     if count:
-        _advance_tracking(sql, top)
+        tracking.advance(sql, TRACKING_NAME, top)
     if access_position:
-        access_rows.advance_tracking(sql, access_position)
+        tracking.advance(sql, access_rows.TRACKING_NAME, access_position)
     return count
 
 
@@ -217,15 +217,6 @@ def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None)
         access_rows.write(sql, aggregate, position)
 
 
-def _advance_tracking(sql: Sql, position: int) -> None:
-    sql.execute(
-        "INSERT INTO is_tracking (name, position) VALUES (%s, %s)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
-        " WHERE is_tracking.position < excluded.position",
-        (TRACKING_NAME, position),
-    )
-
-
 def image_doc(image: Image) -> dict[str, Any]:
     return {
         "digest": image.digest,
@@ -277,8 +268,7 @@ class TagMove:
 
 
 def tracked_position(sql: Sql) -> int:
-    row = sql.execute("SELECT position FROM is_tracking WHERE name = %s", (TRACKING_NAME,)).fetchone()
-    return int(row["position"]) if row else 0
+    return tracking.position(sql, TRACKING_NAME)
 
 
 def get_stream(sql: Sql, namespace: str, name: str, tag: str | None = None) -> StoredStream | None:
