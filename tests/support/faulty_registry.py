@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.certificates import Issued
 from tests.support.registry import PASSWORD, USERNAME, BuiltImage, free_port, sha256
 
 
@@ -59,12 +61,23 @@ class _Manifest:
 
 
 class FaultyRegistry:
-    """`auth` is "none", "basic" (USERNAME/PASSWORD) or "bearer" (opaque tokens from our own /token)."""
+    """`auth` is "none", "basic" (USERNAME/PASSWORD) or "bearer" (opaque tokens from our own /token, or from
+    `token_server`'s). With `tls` (a server certificate) it serves HTTPS only."""
 
-    def __init__(self, auth: str = "none", *, anonymous_pull: bool = False) -> None:
+    def __init__(
+        self,
+        auth: str = "none",
+        *,
+        anonymous_pull: bool = False,
+        tls: Issued | None = None,
+        token_server: FaultyRegistry | None = None,
+    ) -> None:
         self.auth = auth
         # With bearer auth: may a caller without credentials get a token that works?
         self.anonymous_pull = anonymous_pull
+        self.scheme = "https" if tls else "http"
+        # The Bearer challenge names this server's /token as its realm, and only its tokens are accepted.
+        self.token_server = token_server
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self.ping_status = 200
@@ -86,6 +99,10 @@ class FaultyRegistry:
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(tls.cert, tls.key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), name="faulty-registry", daemon=True
         )
@@ -98,7 +115,7 @@ class FaultyRegistry:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     def start(self) -> FaultyRegistry:
         self._thread.start()
@@ -267,11 +284,12 @@ class FaultyRegistry:
                     return False
                 if registry.auth == "bearer":
                     token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else ""
-                    with registry._lock:
-                        valid = token in registry.tokens
+                    issuer = registry.token_server or registry
+                    with issuer._lock:
+                        valid = token in issuer.tokens
                     if valid:
                         return True
-                    realm = f"{registry.url}/token"
+                    realm = f"{issuer.url}/token"
                     self._error(
                         method,
                         401,

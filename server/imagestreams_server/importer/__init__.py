@@ -11,6 +11,7 @@ from ._auth import Credential, CredentialSource
 from ._client import RegistryClient
 from ._errors import (
     ContentIntegrityError,
+    CredentialsWithheld,
     Forbidden,
     ImportFailure,
     InsecureRequired,
@@ -33,6 +34,7 @@ __all__ = [
     "ContentIntegrityError",
     "Credential",
     "CredentialSource",
+    "CredentialsWithheld",
     "Forbidden",
     "HostLimits",
     "ImportFailure",

@@ -19,7 +19,15 @@ from typing import Protocol
 import httpx
 
 from ._challenge import Challenge
-from ._problems import CredentialState, HTTPProblem, Kind, ProtocolProblem, Secrets, registry_errors
+from ._problems import (
+    CredentialProblem,
+    CredentialState,
+    HTTPProblem,
+    Kind,
+    ProtocolProblem,
+    Secrets,
+    registry_errors,
+)
 from ._retry import Deadline
 from ._target import DOCKER_HUB_API_HOST, api_host
 
@@ -122,7 +130,7 @@ class Authorizer:
                 call.secrets.add(cached.token)
                 call.credential_state = cached.state
                 return f"Bearer {cached.token}"
-        token = self._fetch(challenge, scope, call)
+        token = self._fetch(host, challenge, scope, call)
         with self._lock:
             self._tokens[key] = token
             if len(self._tokens) > _PRUNE_ABOVE:
@@ -137,10 +145,12 @@ class Authorizer:
         with self._lock:
             self._tokens.clear()
 
-    def _fetch(self, challenge: Challenge, scope: str, call: Call) -> _CachedToken:
+    def _fetch(self, host: str, challenge: Challenge, scope: str, call: Call) -> _CachedToken:
         realm = httpx.URL(challenge.realm) if challenge.realm else None
         if realm is None or realm.scheme not in ("http", "https") or not realm.host:
             raise ProtocolProblem("the registry sent a Bearer challenge without a usable realm")
+        if call.credential is not None:
+            check_realm(host, realm, call.insecure)
         params = {"scope": scope}
         if challenge.service:
             params["service"] = challenge.service
@@ -188,6 +198,26 @@ class Authorizer:
         # keeps us from sending a token that expires on its way.
         expires_at = self._clock() + lifetime - min(10.0, lifetime / 10)
         return _CachedToken(token, state, expires_at)
+
+
+def check_realm(registry_host: str, realm: httpx.URL, insecure: bool) -> None:
+    """Raises unless the credentials may go to `realm`: over HTTPS to any host (a registry's token server
+    often lives elsewhere, as Docker Hub's does), or over plain HTTP only to the host of a registry the
+    caller allowed insecure. A registry that is not insecure was reached over verified TLS, so the realm its
+    challenge names is the registry's word; plain HTTP would hand the password to anyone on the path."""
+    if realm.scheme == "https":
+        return
+    where = realm.netloc.decode("ascii")
+    if not insecure:
+        raise CredentialProblem(
+            f"the registry {registry_host} asks for credentials to be sent over plain HTTP to {where}; "
+            "they are sent over HTTPS only, unless the registry is allowed insecure"
+        )
+    if realm.host.lower() != httpx.URL(f"https://{registry_host}").host.lower():
+        raise CredentialProblem(
+            f"the registry {registry_host} asks for credentials to be sent over plain HTTP to another host, "
+            f"{where}; plain HTTP is allowed only to the insecure registry's own host"
+        )
 
 
 def _identity(credential: Credential | None) -> str:

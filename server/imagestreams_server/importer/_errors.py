@@ -61,6 +61,12 @@ class InsecureRequired(ImportFailure):
     reason = "BadRequest"
 
 
+class CredentialsWithheld(ImportFailure):
+    """The registry asked for credentials over plain HTTP (or plain HTTP to another host): never sent."""
+
+    reason = "BadRequest"
+
+
 class RegistryTimeout(ImportFailure):
     """The registry did not answer in time, after the retries the policy allows."""
 

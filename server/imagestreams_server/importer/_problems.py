@@ -101,6 +101,10 @@ class ProtocolProblem(Problem):
     """The registry or token server broke the protocol (a challenge without a realm, a reply without a token)."""
 
 
+class CredentialProblem(Problem):
+    """Credentials were not sent because the way there is not safe (plain HTTP, or another host's)."""
+
+
 class IntegrityProblem(Problem):
     """Bytes that do not hash to the digest (or have the size) that was asked for or announced."""
 
@@ -187,6 +191,8 @@ def _word(problem: Problem, subject: Subject) -> errors.ImportFailure:
         return errors.RateLimited(f"{ref}: the request budget for registry {problem.host} is used up; try again later")
     if isinstance(problem, NotV2):
         return errors.NotV2Registry(f'registry "{problem.host}" does not support the v2 Registry API')
+    if isinstance(problem, CredentialProblem):
+        return errors.CredentialsWithheld(f"{ref}: credentials not sent: {problem}")
     if isinstance(problem, IntegrityProblem):
         return errors.ContentIntegrityError(f"{ref}: content integrity error: {problem}")
     if isinstance(problem, ManifestProblem):
