@@ -33,6 +33,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import tarfile
 import threading
@@ -46,6 +47,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
+from tests.support.certificates import Authority
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -279,9 +282,10 @@ class PushAuth(httpx.Auth):
 class Pusher:
     """Pushes built images to a registry (as its admin user when it has auth)."""
 
-    def __init__(self, url: str, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, url: str, credentials: tuple[str, str] | None = None, ca: Path | None = None) -> None:
         auth = PushAuth(*credentials) if credentials else None
-        self.client = httpx.Client(base_url=url, auth=auth, timeout=30, trust_env=False)
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(ca)) if ca else True
+        self.client = httpx.Client(base_url=url, auth=auth, timeout=30, trust_env=False, verify=verify)
 
     def close(self) -> None:
         self.client.close()
@@ -556,10 +560,12 @@ class RunningRegistry:
     process: subprocess.Popen[bytes]
     auth: str  # "none", "basic", "token"
     token_server: TokenServer | None = None
+    # With TLS: the certificate authority that signed the registry's certificate.
+    ca: Path | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.ca else 'http'}://{self.host}"
 
     @property
     def credentials(self) -> tuple[str, str] | None:
@@ -567,7 +573,7 @@ class RunningRegistry:
 
     @contextlib.contextmanager
     def pusher(self) -> Iterator[Pusher]:
-        pusher = Pusher(self.url, self.credentials)
+        pusher = Pusher(self.url, self.credentials, self.ca)
         try:
             yield pusher
         finally:
@@ -584,8 +590,9 @@ class RunningRegistry:
             self.token_server.stop()
 
 
-def start_registry(workdir: Path, auth: str = "none") -> RunningRegistry:
-    """Starts `docker-registry serve` with a config of our own (the package's default is unusable)."""
+def start_registry(workdir: Path, auth: str = "none", *, tls: bool = False) -> RunningRegistry:
+    """Starts `docker-registry serve` with a config of our own (the package's default is unusable). With
+    `tls`, it serves HTTPS with a certificate for 127.0.0.1 and localhost from a CA of its own (`ca`)."""
     binary = registry_binary()
     workdir.mkdir(parents=True, exist_ok=True)
     token_server = None
@@ -606,6 +613,11 @@ def start_registry(workdir: Path, auth: str = "none") -> RunningRegistry:
         )
     elif auth != "none":
         raise ValueError(f"unknown auth {auth!r}")
+    tls_config, ca = "", None
+    if tls:
+        authority = Authority(workdir, "registry-ca")
+        issued = authority.issue("registry", server=True)
+        tls_config, ca = f", tls: {{certificate: {issued.cert}, key: {issued.key}}}", authority.cert
     last_error = ""
     for _ in range(3):  # a free port can be taken between our probe and the registry's bind
         port = free_port()
@@ -614,12 +626,12 @@ def start_registry(workdir: Path, auth: str = "none") -> RunningRegistry:
             "version: 0.1\n"
             "log: {level: error, accesslog: {disabled: true}}\n"
             f"storage:\n  filesystem: {{rootdirectory: {workdir / 'data'}}}\n  delete: {{enabled: true}}\n"
-            f"http: {{addr: '127.0.0.1:{port}', secret: test-only}}\n" + auth_config
+            f"http: {{addr: '127.0.0.1:{port}', secret: test-only{tls_config}}}\n" + auth_config
         )
         log_path = workdir / "registry.log"
         with open(log_path, "wb") as log_file:
             process = subprocess.Popen([binary, "serve", str(config)], stdout=log_file, stderr=subprocess.STDOUT)
-        registry = RunningRegistry(f"127.0.0.1:{port}", workdir, process, auth, token_server)
+        registry = RunningRegistry(f"127.0.0.1:{port}", workdir, process, auth, token_server, ca)
         if _wait_ready(registry):
             return registry
         process.kill()
@@ -636,7 +648,8 @@ def _wait_ready(registry: RunningRegistry, timeout: float = 15.0) -> bool:
         if registry.process.poll() is not None:
             return False
         try:
-            status = httpx.get(f"{registry.url}/v2/", timeout=1, trust_env=False).status_code
+            verify = ssl.create_default_context(cafile=str(registry.ca)) if registry.ca else True
+            status = httpx.get(f"{registry.url}/v2/", timeout=1, trust_env=False, verify=verify).status_code
         except httpx.TransportError:
             status = 0
         if status in (200, 401):
@@ -646,8 +659,8 @@ def _wait_ready(registry: RunningRegistry, timeout: float = 15.0) -> bool:
 
 
 @contextlib.contextmanager
-def running_registry(workdir: Path, auth: str = "none") -> Iterator[RunningRegistry]:
-    registry = start_registry(workdir, auth)
+def running_registry(workdir: Path, auth: str = "none", *, tls: bool = False) -> Iterator[RunningRegistry]:
+    registry = start_registry(workdir, auth, tls=tls)
     try:
         yield registry
     finally:

@@ -23,6 +23,7 @@ TOKEN = "token"
 ROLE_BINDING = "rolebinding"
 CLUSTER_ROLE_BINDING = "clusterrolebinding"
 CLUSTER_ROLE = "clusterrole"
+SECRET = "secret"
 
 # Every spelling kubectl accepts for our resources: singular, plural, short name, with or without the group.
 # The last spelling is the one help text shows.
@@ -46,6 +47,7 @@ _RESOURCE_ALIASES = {
     ROLE_BINDING: ("rolebinding", "rolebindings"),
     CLUSTER_ROLE_BINDING: ("clusterrolebinding", "clusterrolebindings"),
     CLUSTER_ROLE: ("clusterrole", "clusterroles"),
+    SECRET: ("secret", "secrets"),
 }
 _GROUPS = (
     ".image.openshift.io",
