@@ -9,6 +9,7 @@ import logging
 import os
 from pathlib import Path
 
+from . import serve_secrets
 from .booleans import add_bool_flag
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -32,14 +33,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("IMAGESTREAMS_DATABASE_URL", ""),
-        help="postgresql://USER:PASSWORD@HOST:PORT/DBNAME to keep the log in PostgreSQL "
-        "(env IMAGESTREAMS_DATABASE_URL)",
+        # None: not on the command line, so the environment's is used (read in run()).
+        default=None,
+        help="postgresql://USER@HOST:PORT/DBNAME to keep the log in PostgreSQL (env IMAGESTREAMS_DATABASE_URL). "
+        "Keep the password off the command line, where ps shows it: give the URL in the environment, or the "
+        "password in a libpq password file (PGPASSFILE or ~/.pgpass)",
     )
     parser.add_argument(
         "--registry-hostname",
         default=os.environ.get("IMAGESTREAMS_REGISTRY_HOSTNAME", ""),
         help="registry host that serves streams as HOST/NAMESPACE/NAME (env IMAGESTREAMS_REGISTRY_HOSTNAME)",
+    )
+    parser.add_argument(
+        "--registry-public-hostname",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_PUBLIC_HOSTNAME", ""),
+        help="the same registry's host as clients outside reach it: streams get publicDockerImageRepository "
+        "HOST/NAMESPACE/NAME and tags a public pull spec (env IMAGESTREAMS_REGISTRY_PUBLIC_HOSTNAME)",
     )
     parser.add_argument(
         "--watch-progress-interval",
@@ -79,9 +88,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "(env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
     )
     parser.add_argument(
+        "--notifications-secret-file",
+        metavar="PATH",
+        default=None,
+        help="file holding the secret registries send as 'Authorization: Bearer SECRET' "
+        "(env IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE, or the secret itself in IMAGESTREAMS_NOTIFICATIONS_SECRET)",
+    )
+    parser.add_argument(
         "--notifications-secret",
-        default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_SECRET", ""),
-        help="the secret registries send as 'Authorization: Bearer SECRET' (env IMAGESTREAMS_NOTIFICATIONS_SECRET)",
+        default=None,
+        help="the secret itself; ps shows it to every user, prefer --notifications-secret-file",
     )
     parser.add_argument(
         "--secret-key-file",
@@ -133,15 +149,26 @@ def run(args: argparse.Namespace) -> int:
     from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.notifications_listen and not args.notifications_secret:
-        raise SystemExit("error: --notifications-listen needs --notifications-secret")
+    try:
+        notifications_secret = serve_secrets.notifications_secret(
+            args.notifications_secret, args.notifications_secret_file, os.environ
+        )
+    except serve_secrets.SecretSourceError as error:
+        raise SystemExit(f"error: {error}") from None
+    if args.notifications_listen and not notifications_secret:
+        raise SystemExit(
+            "error: --notifications-listen needs a secret: --notifications-secret-file PATH, or "
+            "IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE or IMAGESTREAMS_NOTIFICATIONS_SECRET in the environment"
+        )
     if args.import_interval < 0:
         raise SystemExit("error: --import-interval must not be negative")
     if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
         raise SystemExit("error: --watch-progress-interval and --watch-buffer must be positive")
-    url = args.database_url
+    url = serve_secrets.database_url(args.database_url, os.environ)
     if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
-        raise SystemExit("error: --database-url must be a postgresql:// (or sqlite:///PATH) URL")
+        raise SystemExit(
+            "error: --database-url (or IMAGESTREAMS_DATABASE_URL) must be a postgresql:// (or sqlite:///PATH) URL"
+        )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SystemExit("error: --tls-cert and --tls-key go together")
     if args.client_ca and not args.tls_cert:
@@ -160,11 +187,12 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
         registry_hostname=args.registry_hostname,
+        registry_public_hostname=args.registry_public_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
         import_interval=args.import_interval,
         auto_import=args.auto_import,
         notifications_listen=args.notifications_listen,
-        notifications_secret=args.notifications_secret,
+        notifications_secret=notifications_secret,
         # The key's value is read from the environment only: on a command line, `ps` would show it.
         secret_key=SecretKeyConfig(
             Path(args.secret_key_file) if args.secret_key_file else None, os.environ.get(ENV_KEY, "")

@@ -299,7 +299,7 @@ def _bootstrap(config: ServerConfig, access: AccessCommands) -> str:
         return ""
     path = config.admin_token_file or config.store.data_dir / ADMIN_TOKEN_FILE
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Created with its mode, never readable by others even for an instant.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as file:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +57,7 @@ class StoreConfig:
             )
         else:
             path = self.sqlite_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
                 SQLITE_DBNAME=str(path),
@@ -63,3 +65,14 @@ class StoreConfig:
                 APPLICATION_RECORDER_TOPIC="imagestreams_server.store.recorders:ProjectingSQLiteRecorder",
             )
         return env
+
+
+def create_private_file(path: Path) -> None:
+    """Creates `path` (empty) with mode 0600, in a directory created with mode 0700, unless they exist.
+
+    The log holds every stream, encrypted pull secrets and token hashes: like the key file, it is its
+    owner's only. An empty file is an empty SQLite database, and SQLite gives its `-wal` and `-shm` files
+    the mode of the database file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

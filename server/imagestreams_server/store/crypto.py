@@ -122,7 +122,7 @@ def _generated_key(path: Path) -> bytes:
     hard-linked into place, so two servers starting at once agree on one key and none reads half a file."""
     if path.exists():
         return _read_key_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
