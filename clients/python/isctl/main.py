@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from imagestreams_client import ClientSettingsError, ImageStreamsError
 
-from . import config, serve
+from . import completion, config, serve
 from .booleans import attach_bool_values
 from .commands import (
     adm,
@@ -85,6 +85,7 @@ CLIENT_VERBS = (
     auth,
     service_accounts,
     contexts,
+    completion,
 )
 
 
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    # Answers the shell and exits when it is completing a word (isctl completion SHELL); a no-op otherwise.
+    completion.enable(parser)
     # After build_parser: that is what registers the boolean flags whose values get attached.
     words = attach_bool_values(sys.argv[1:] if argv is None else argv)
     if _asks_version(words):

@@ -70,6 +70,13 @@ def resource_type(typed: str, allowed: tuple[str, ...]) -> str:
     raise UsageError(f'unknown resource type "{typed}"; use one of: {names}')
 
 
+def resource_words(canonical: str | None = None) -> tuple[str, ...]:
+    """Every spelling of one resource type (without API group), or of all of them."""
+    if canonical is not None:
+        return _RESOURCE_ALIASES[canonical]
+    return tuple(sorted({word for words in _RESOURCE_ALIASES.values() for word in words}))
+
+
 def resource_choices(allowed: tuple[str, ...]) -> str:
     """How help text lists the types a verb takes: `is (imagestream), istag (imagestreamtag)`."""
     return ", ".join(f"{_RESOURCE_ALIASES[c][-1]} ({c})" for c in allowed)
