@@ -90,25 +90,40 @@ def drop_tables(sql: Sql) -> None:
 _ALL_TAGS = (ImageStream.Created, ImageStream.Recreated, ImageStream.Deleted)
 
 
+class _TagChanges:
+    """Which tag rows of one stream a run of its events changed, and at which log position: a tag's row
+    records the position of the last event that named the tag, or of the last event that rewrote every tag
+    (created, re-created, deleted), whichever came later. Defined by the events alone, so the live
+    projection (batch by batch) and a rebuild (the whole log at once) write the same positions."""
+
+    def __init__(self) -> None:
+        # Position of the last event that rewrote every tag; None when none did (only `named` changed).
+        self.every: int | None = None
+        self.named: dict[str, int] = {}
+
+    def add(self, position: int, event: Any) -> None:
+        if isinstance(event, _ALL_TAGS):
+            self.every = position
+            self.named.clear()
+        elif isinstance(event.__dict__.get("tag"), str):
+            self.named[event.tag] = position
+
+
 def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[Any]) -> None:
     """Applies one committed batch: a row per tag move, then the resulting state of what the batch changed:
     each aggregate's own row and the rows of the tags its events named."""
     last_position: dict[str, int] = {}
-    touched: dict[str, set[str] | None] = {}
+    changes: dict[str, _TagChanges] = {}
     access_position = 0
     for position, event in recorded:
         _write_event_rows(sql, position, event)
         if access_rows.is_access_event(event):
             access_position = position
         last_position[event.originator_id] = position
-        tags = touched.setdefault(event.originator_id, set())
-        if isinstance(event, _ALL_TAGS):
-            touched[event.originator_id] = None
-        elif tags is not None and isinstance(event.__dict__.get("tag"), str):
-            tags.add(event.tag)
+        changes.setdefault(event.originator_id, _TagChanges()).add(position, event)
     for aggregate in aggregates:
         if aggregate.id in last_position:
-            _write_state(sql, aggregate, last_position[aggregate.id], touched[aggregate.id])
+            _write_state(sql, aggregate, last_position[aggregate.id], changes[aggregate.id])
     if recorded:
         tracking.advance(sql, TRACKING_NAME, max(p for p, _ in recorded))
     if access_position:
@@ -116,11 +131,13 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
 
 
 def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
-    """Replays the log into empty tables. Returns the number of events replayed."""
+    """Replays the log into empty tables: row for row what the live projection wrote (the same positions
+    too). Returns the number of events replayed."""
     for table in TABLES:
         sql.execute(f"DELETE FROM {table}")
     aggregates: dict[str, Any] = {}
     last_position: dict[str, int] = {}
+    changes: dict[str, _TagChanges] = {}
     count = 0
     top = 0
     access_position = 0
@@ -128,12 +145,16 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
         aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
         _write_event_rows(sql, position, event)
         last_position[event.originator_id] = position
+        changes.setdefault(event.originator_id, _TagChanges()).add(position, event)
         if access_rows.is_access_event(event):
             access_position = position
         count += 1
         top = position
     for aggregate_id, aggregate in aggregates.items():
-        _write_state(sql, aggregate, last_position[aggregate_id], None)
+        tag_changes = changes[aggregate_id]
+        if tag_changes.every is None:  # a stream's first event rewrites every tag; kept total all the same
+            tag_changes.every = last_position[aggregate_id]
+        _write_state(sql, aggregate, last_position[aggregate_id], tag_changes)
     if count:
         tracking.advance(sql, TRACKING_NAME, top)
     if access_position:
@@ -172,13 +193,15 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
         )
 
 
-def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None) -> None:
-    """Writes an aggregate's row; for a stream also the rows of `tags` (all of its tags when None), so a
-    save costs what it changed, not the size of the stream's whole history."""
+def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) -> None:
+    """Writes an aggregate's row; for a stream also the rows of the tags `changes` names (all of its tags
+    when an event rewrote every tag), so a save costs what it changed, not the size of the stream's whole
+    history."""
     if isinstance(aggregate, ImageStream):
         state = aggregate.state
         key = (state.namespace, state.name)
-        if tags is None:
+        every = changes.every
+        if every is not None:
             sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s", key)
         if aggregate.deleted:
             sql.execute("DELETE FROM is_streams WHERE namespace = %s AND name = %s", key)
@@ -188,7 +211,7 @@ def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None)
             " ON CONFLICT (namespace, name) DO UPDATE SET position = excluded.position, doc = excluded.doc",
             (*key, position, json.dumps(state.header_dict(), sort_keys=True)),
         )
-        for tag in state.tag_names() if tags is None else sorted(tags):
+        for tag in state.tag_names() if every is not None else sorted(changes.named):
             spec, status = state.spec_tags.get(tag), state.status_tags.get(tag)
             if spec is None and status is None:
                 sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s AND tag = %s", (*key, tag))
@@ -200,7 +223,7 @@ def _write_state(sql: Sql, aggregate: Any, position: int, tags: set[str] | None)
                 (
                     *key,
                     tag,
-                    position,
+                    changes.named.get(tag, every),
                     _json_or_none(spec.to_dict() if spec else None),
                     _json_or_none(status.to_dict() if status else None),
                 ),
