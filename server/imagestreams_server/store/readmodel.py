@@ -152,7 +152,9 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
         top = position
     for aggregate_id, aggregate in aggregates.items():
         tag_changes = changes[aggregate_id]
-        if tag_changes.every is None:  # a stream's first event rewrites every tag; kept total all the same
+        # A stream's log starts with an event that rewrites every tag; were it missing, every row is written
+        # all the same.
+        if tag_changes.every is None:
             tag_changes.every = last_position[aggregate_id]
         _write_state(sql, aggregate, last_position[aggregate_id], tag_changes)
     if count:
