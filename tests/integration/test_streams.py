@@ -184,8 +184,8 @@ def test_read_of_a_position_not_reached_is_out_of_range(stub) -> None:
 
 
 def test_spec_tag_errors_name_the_spec_tag_field(stub) -> None:
-    error = failure(lambda: create(stub, spec_tags=[pb.TagReference(name="a", **{"from": istag("other:1")})]))
+    error = failure(lambda: create(stub, spec_tags=[pb.TagReference(name="a", **{"from": istag("other:1:2")})]))
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert list(error.fields) == ["image_stream.spec_tags[0].from"]
+    assert list(error.fields) == ["image_stream.spec_tags[0].from.name"]
     error = failure(lambda: create(stub, spec_tags=[pb.TagReference(name="b", **{"from": docker("Bad Spec")})]))
     assert list(error.fields) == ["image_stream.spec_tags[0].from.name"]

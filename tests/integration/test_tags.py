@@ -124,7 +124,8 @@ def test_docker_source_by_tag_waits_for_import(stub) -> None:
     assert list(only.status.items) == []
     assert only.source_description == "tagged from quay.io/team/ruby:3.3"
     view = get_istag(stub, "ruby:3.3")
-    assert view.pull_spec == "" and not view.HasField("image")
+    # No image yet: the pull spec is the registry's, from the spec (OpenShift's ResolvePullSpecForTag).
+    assert view.pull_spec == "quay.io/team/ruby:3.3" and not view.HasField("image")
 
 
 def test_reference_tag_records_the_pull_spec_as_is(stub) -> None:

@@ -134,3 +134,29 @@ def test_a_tag_without_a_source_cannot_be_added_to_an_existing_stream() -> None:
     assert problem.path == "spec.tags[1].from" and "can only be given when the stream is created" in problem.message
     # ... but one that is already there as the definition says is fine.
     assert plan_changes(definition({"tags": [{"name": "bare"}]}), current(pb.TagReference(name="bare"))).empty
+
+
+def test_a_tag_of_another_stream_or_project_is_kept_as_written_not_aliased() -> None:
+    wanted = definition(
+        {
+            "tags": [
+                {"name": "2.7", "from": {"kind": "ImageStreamTag", "namespace": "openshift", "name": "ruby:2.7"}},
+                {"name": "other", "from": {"kind": "ImageStreamTag", "name": "python:3"}},
+                {"name": "mine", "from": {"kind": "ImageStreamTag", "namespace": "team", "name": "2.7"}},
+            ]
+        }
+    )
+    calls = {c.tag.name: c for c in plan_changes(wanted, current()).tags}
+    assert (calls["2.7"].alias, calls["2.7"].keep_source) == (False, True)
+    assert calls["2.7"].source == pb.ObjectReference(
+        kind=pb.SOURCE_KIND_IMAGE_STREAM_TAG, namespace="openshift", name="ruby:2.7"
+    )
+    assert (calls["other"].alias, calls["other"].keep_source) == (False, True)
+    # A tag of the same stream, its namespace spelled out or not, is tracked.
+    assert (calls["mine"].alias, calls["mine"].keep_source) == (True, False)
+    # Recorded as written, the next apply finds nothing to do.
+    recorded = tag("2.7", pb.SOURCE_KIND_IMAGE_STREAM_TAG, "ruby:2.7", "openshift", generation=2)
+    again = definition(
+        {"tags": [{"name": "2.7", "from": {"kind": "ImageStreamTag", "namespace": "openshift", "name": "ruby:2.7"}}]}
+    )
+    assert plan_changes(again, current(recorded)).empty

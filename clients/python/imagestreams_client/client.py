@@ -85,6 +85,7 @@ class Client(Connection):
         reference: bool = False,
         annotations: Mapping[str, str] | None = None,
         import_mode: pb.ImportMode = pb.IMPORT_MODE_UNSPECIFIED,
+        keep_source: bool = False,
     ) -> api.TagResponse:
         request = api.TagRequest(
             namespace=namespace,
@@ -97,6 +98,7 @@ class Client(Connection):
             reference=reference,
             annotations=dict(annotations or {}),
             import_mode=import_mode,
+            keep_source=keep_source,
         )
         return self._call(self._stub.Tag, request, api.TagResponse)
 

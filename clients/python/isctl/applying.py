@@ -2,9 +2,10 @@
 
 The stream fields the definition gives (annotations, dockerImageRepository, lookupPolicy.local) go through
 one UpdateImageStream with a mask of those that differ. Each spec tag that differs from the stream's goes
-through a Tag call: a tag of the same stream (ImageStreamTag, `2.0` or `ruby:2.0`) is tracked (an alias),
-an image of a stream (ImageStreamImage) or a registry image (DockerImage) is tagged as it is. Fields and
-tags the definition leaves out are left as they are.
+through a Tag call: a tag of the same stream (ImageStreamTag, `2.0` or `ruby:2.0`) is tracked (an alias), a
+tag of another stream or project (`namespace: openshift`, `ruby:2.0`) is kept as written and its current image
+copied once, as OpenShift does for a spec tag; an image of a stream (ImageStreamImage) or a registry image
+(DockerImage) is tagged as it is. Fields and tags the definition leaves out are left as they are.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class TagCall:
     tag: pb.TagReference
     source: pb.ObjectReference
     alias: bool
+    # An ImageStreamTag of another stream: recorded as written (a one-time copy), not as the image it names.
+    keep_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,21 +71,23 @@ def plan_changes(definition: StreamDefinition, current: pb.ImageStream) -> Chang
                 )
             )
             continue
-        source, alias = tag_source(tag, current.name)
-        calls.append(TagCall(path, tag, source, alias))
+        source, alias = tag_source(tag, current.name, current.namespace)
+        keep = source.kind == pb.SOURCE_KIND_IMAGE_STREAM_TAG and not alias
+        calls.append(TagCall(path, tag, source, alias, keep_source=keep))
     if problems:
         raise ShapeError(problems)
     return Changes(tuple(mask), tuple(calls))
 
 
-def tag_source(tag: pb.TagReference, stream: str) -> tuple[pb.ObjectReference, bool]:
+def tag_source(tag: pb.TagReference, stream: str, namespace: str = "") -> tuple[pb.ObjectReference, bool]:
     """The Tag call's source for a spec tag's `from`, and whether the tag tracks it (an alias). In a spec, a
-    tag reference names a tag of the same stream (`2.0` or `ruby:2.0`) that the tag follows; the Tag call
-    wants the stream spelled out."""
+    tag reference names a tag (`2.0`, or `ruby:2.0`; the stream's own name when none is given) that the tag
+    follows when it is in the same stream; the Tag call wants the stream spelled out."""
     source = getattr(tag, "from")
     if source.kind == pb.SOURCE_KIND_IMAGE_STREAM_TAG:
         name = source.name if ":" in source.name else f"{stream}:{source.name}"
-        return pb.ObjectReference(kind=source.kind, namespace=source.namespace, name=name), True
+        same_stream = source.namespace in ("", namespace) and name.split(":", 1)[0] == stream
+        return pb.ObjectReference(kind=source.kind, namespace=source.namespace, name=name), same_stream
     if source.kind == pb.SOURCE_KIND_IMAGE_STREAM_IMAGE:
         name = source.name if "@" in source.name else f"{stream}@{source.name}"
         return pb.ObjectReference(kind=source.kind, namespace=source.namespace, name=name), False

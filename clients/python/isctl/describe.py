@@ -36,7 +36,8 @@ def describe_image_stream(described: api.DescribeImageStreamResponse, now: datet
     if description:
         _string(lines, "Description", description)
     _mapping(lines, "Annotations", annotations)
-    _string(lines, "Image Repository", described.image_repository)
+    # As `oc describe is`: the public repository when the registry has one.
+    _string(lines, "Image Repository", described.public_docker_image_repository or described.image_repository)
     _string(lines, "Image Lookup", f"local={'true' if stream.lookup_local else 'false'}")
     _tags(lines, described, now)
     return describe_format("".join(lines))

@@ -69,6 +69,8 @@ def to_openshift(stream: pb.ImageStream) -> dict[str, Any]:
     if stream.spec_tags:
         spec["tags"] = [_tag_reference(t) for t in stream.spec_tags]
     status: dict[str, Any] = {"dockerImageRepository": stream.image_repository}
+    if stream.public_docker_image_repository:
+        status["publicDockerImageRepository"] = stream.public_docker_image_repository
     if stream.status_tags:
         status["tags"] = [_named_tag_event_list(t) for t in stream.status_tags]
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": spec, "status": status}

@@ -27,7 +27,9 @@ def image_stream_row(stream: pb.ImageStream, now: datetime) -> list[str]:
         default=None,
     )
     updated = ago(newest, now) if newest is not None else ""
-    return [stream.name, stream.image_repository, tags_up_to_width(sort_status_tags(stream)), updated]
+    # As `oc get is`: the public repository when the registry has one.
+    repository = stream.public_docker_image_repository or stream.image_repository
+    return [stream.name, repository, tags_up_to_width(sort_status_tags(stream)), updated]
 
 
 def image_stream_wide(stream: pb.ImageStream) -> list[str]:

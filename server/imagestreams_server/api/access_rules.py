@@ -92,6 +92,24 @@ def _tag_checks(request: Any, identity: Identity, snapshot: AccessSnapshot) -> l
     return checks
 
 
+def _create_stream_checks(request: Any, identity: Identity, snapshot: AccessSnapshot) -> list[Check]:
+    """Creating a stream; each spec tag whose source is a stream in another project copies an image from
+    there, so that project must be pullable (`get imagestreams/layers`), as for a tag across projects."""
+    stream = request.image_stream
+    checks = [Check("create", "imagestreams", stream.namespace)]
+    in_streams = (pb.SOURCE_KIND_IMAGE_STREAM_TAG, pb.SOURCE_KIND_IMAGE_STREAM_IMAGE)
+    sources = sorted(
+        {
+            getattr(tag, "from").namespace
+            for tag in stream.spec_tags
+            if tag.HasField("from") and getattr(tag, "from").kind in in_streams
+        }
+        - {"", stream.namespace}
+    )
+    checks.extend(Check("get", "imagestreams/layers", ns) for ns in sources)
+    return checks
+
+
 def _is_self(subject: Any, identity: Identity) -> bool:
     return identity.subject is not None and subject_or_none(subject) == identity.subject
 
@@ -166,7 +184,7 @@ _PROJECT = "/imagestreams.v1.ProjectService/"
 
 RULES: dict[str, Rule] = {
     # image streams
-    _IS + "CreateImageStream": simple("create", "imagestreams", "image_stream.namespace", write=True),
+    _IS + "CreateImageStream": Rule(_create_stream_checks, lambda r: [r.image_stream.namespace]),
     _IS + "GetImageStream": simple("get", "imagestreams"),
     _IS + "ListImageStreams": simple("list", "imagestreams", spans=True),
     _IS + "UpdateImageStream": simple("update", "imagestreams", "image_stream.namespace", write=True),

@@ -145,9 +145,12 @@ def named_tag_event_list(tag: str, status: TagStatus) -> pb.NamedTagEventList:
     )
 
 
-def image_stream(state: StreamState, position: int, image_repository: str) -> pb.ImageStream:
+def image_stream(
+    state: StreamState, position: int, image_repository: str, public_repository: str = ""
+) -> pb.ImageStream:
     return pb.ImageStream(
         image_repository=image_repository,
+        public_docker_image_repository=public_repository,
         namespace=state.namespace,
         name=state.name,
         uid=state.uid,
@@ -184,15 +187,17 @@ def image_stream_tag(view: TagView) -> pb.ImageStreamTag:
         lookup_local=view.lookup_local,
         conditions=[condition(c) for c in view.conditions],
         pull_spec=view.pull_spec,
+        public_pull_spec=view.public_pull_spec,
         image_pull_policy=view.image_pull_policy,
         position=view.position,
     )
     if view.spec is not None:
         message.spec.CopyFrom(tag_reference(view.spec))
     if view.image is not None:
-        # As on OpenShift: the image's annotations plus the spec tag's, and the pull spec consumers use.
+        # As on OpenShift: the image's annotations plus the spec tag's, and the image's pull spec as consumers
+        # use it (the reference policy applied).
         message.image.CopyFrom(image(view.image, view.spec.annotations if view.spec else None))
-        message.image.docker_image_reference = view.pull_spec
+        message.image.docker_image_reference = view.image_reference
     if view.current is not None:
         message.create_time.CopyFrom(timestamp(view.current.created))
     return message
@@ -225,10 +230,13 @@ def described_tag(view: DescribedTagView) -> pb.DescribedTag:
 
 def description(value: StreamDescription) -> dict[str, Any]:
     return {
-        "image_stream": image_stream(value.stream.state, value.stream.position, value.image_repository),
+        "image_stream": image_stream(
+            value.stream.state, value.stream.position, value.image_repository, value.public_image_repository
+        ),
         "unique_images": value.unique_images,
         "tags": [described_tag(t) for t in value.tags],
         "image_repository": value.image_repository,
+        "public_docker_image_repository": value.public_image_repository,
     }
 
 

@@ -55,7 +55,10 @@ class ImportServicer(import_grpc.ImportServiceServicer):
         )
         if result.stream is not None:
             repository = self.queries.status_repository(result.stream)
-            response.image_stream.CopyFrom(convert.image_stream(result.stream, result.stream_position, repository))
+            public = self.queries.public_repository(result.stream)
+            response.image_stream.CopyFrom(
+                convert.image_stream(result.stream, result.stream_position, repository, public)
+            )
         return response
 
 

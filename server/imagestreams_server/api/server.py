@@ -104,6 +104,8 @@ class ServerConfig:
     # Threads that run application calls (each holds at most one database connection at a time).
     workers: int = 8
     registry_hostname: str = ""
+    # The registry's hostname as clients outside reach it (OpenShift's first external registry hostname).
+    registry_public_hostname: str = ""
     watch: WatchSettings = field(default_factory=WatchSettings)
     # Seconds between reads of the log when nothing woke the watch hub (a safety net for lost wake-ups).
     watch_poll_interval: float = 2.0
@@ -193,7 +195,11 @@ async def start(config: ServerConfig) -> RunningServer:
     replayed = event_log.ensure_read_models()
     if replayed:
         log.info("rebuilt read models from %d events", replayed)
-    service = Service(event_log, registry_hostname=config.registry_hostname)
+    service = Service(
+        event_log,
+        registry_hostname=config.registry_hostname,
+        registry_public_hostname=config.registry_public_hostname,
+    )
     access_cache = AccessCache(event_log)
     access = AccessCommands(event_log, access_cache, service.context, new_uid)
     admin_token = _bootstrap(config, access)

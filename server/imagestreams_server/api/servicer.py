@@ -31,7 +31,8 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         return await run_blocking(self.executor, context, fn)
 
     def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
-        return convert.image_stream(state, position, self.service.queries.status_repository(state))
+        queries = self.service.queries
+        return convert.image_stream(state, position, queries.status_repository(state), queries.public_repository(state))
 
     # -- streams --------------------------------------------------------------------------------------------
 
@@ -126,6 +127,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 reference=request.reference,
                 annotations=dict(request.annotations) or None,
                 import_mode=convert.enum_value(convert.IMPORT_MODES, request.import_mode, "import_mode"),
+                keep_source=request.keep_source,
             )
             result = self.service.commands.tag(data)
             return api.TagResponse(

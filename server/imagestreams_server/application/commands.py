@@ -56,6 +56,9 @@ class TagInput:
     # None keeps the destination tags' annotations.
     annotations: dict[str, str] | None = None
     import_mode: ImportMode = ImportMode.LEGACY
+    # Record an ImageStreamTag source as given (a spec tag written in full, as `apply -f` writes it): in
+    # another stream it is copied once, in the destination's own stream it is tracked.
+    keep_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,9 @@ class Commands:
             if data.alias:
                 return Source(SourceKind.IMAGE_STREAM_TAG, source.name, source.namespace), None
             source_stream = unit.stream(source_name)
+            if data.keep_source:
+                # Resolved per destination when the spec is set: a copy of the source's current image, if any.
+                return Source(SourceKind.IMAGE_STREAM_TAG, source.name, source.namespace), source_stream
             head = source_stream.state.current(parsed.tag)
             if head is None:
                 raise FailedPrecondition(
@@ -316,22 +322,18 @@ class Commands:
 
 
 def _spec_source_stream(unit: UnitOfWork, stream: ImageStream, spec: TagSpec) -> ImageStream | None:
-    """The other stream a spec tag's source names, or None for the stream itself. Tracking works within one
-    stream only, so an ImageStreamTag source in another stream is refused (copy it by image instead)."""
+    """The other stream a spec tag's source names (NOT_FOUND when it does not exist), or None for the stream
+    itself. As on OpenShift, a name without a stream (`2.0`, `@sha256:...`) means the stream's own name, in the
+    source's namespace. An ImageStreamTag source in the same stream is tracked; in another stream it is a copy
+    of that tag's current image when the spec is written (the tag does not follow it later)."""
     source = spec.source
     if source is None or source.kind is SourceKind.DOCKER_IMAGE:
         return None
     namespace = source.namespace or stream.namespace
     if source.kind is SourceKind.IMAGE_STREAM_TAG:
-        other = parse_istag_source(source.name, "from.name").stream
-        if namespace != stream.namespace or (other and other != stream.name):
-            raise InvalidField(
-                "from",
-                "an ImageStreamTag source must be a tag of the same image stream (it tracks that tag); "
-                "use an ImageStreamImage source to copy an image from another stream",
-            )
-        return None
-    other = parse_isimage_source(source.name, "from.name").stream or stream.name
+        other = parse_istag_source(source.name, "from.name").stream or stream.name
+    else:
+        other = parse_isimage_source(source.name, "from.name").stream or stream.name
     if namespace == stream.namespace and other == stream.name:
         return None
     return unit.stream(StreamName(namespace, other))

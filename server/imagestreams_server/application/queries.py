@@ -7,9 +7,10 @@ from collections.abc import Collection
 from ..domain.errors import InvalidField, NotFound
 from ..domain.history import TagEvent
 from ..domain.names import StreamName, istag_name, validate_namespace
+from ..domain.pull_specs import current_pull_spec, public_form, resolve_pull_spec
 from ..domain.reference import ReferenceError, image_pull_policy, validate_digest
 from ..domain.state import StreamState, TagStatus
-from ..domain.tags import ReferencePolicy, prioritize_tags, source_description
+from ..domain.tags import prioritize_tags, source_description
 from ..store import readmodel
 from ..store.app import EventLog
 from .errors import PositionNotReached
@@ -33,11 +34,14 @@ def page_size(requested: int, field: str = "page_size") -> int:
 
 
 class Queries:
-    def __init__(self, log: EventLog, registry_hostname: str = "") -> None:
+    def __init__(self, log: EventLog, registry_hostname: str = "", registry_public_hostname: str = "") -> None:
         self.log = log
         # When set, streams are served from `<registry_hostname>/<namespace>/<name>` and `Local` reference
         # policies resolve through it.
         self.registry_hostname = registry_hostname
+        # The same registry as reached from outside: streams carry `<public hostname>/<namespace>/<name>`, and
+        # tags a pull spec in that form.
+        self.registry_public_hostname = registry_public_hostname
 
     def wait_for(self, min_position: int) -> None:
         """Read models are written in the append's transaction, so a position the log has reached is already
@@ -89,6 +93,12 @@ class Queries:
             return f"{self.registry_hostname}/{state.namespace}/{state.name}"
         return state.docker_image_repository
 
+    def public_repository(self, state: StreamState) -> str:
+        """OpenShift's `publicDockerImageRepository`: empty unless a public registry hostname is configured."""
+        if self.registry_public_hostname:
+            return f"{self.registry_public_hostname}/{state.namespace}/{state.name}"
+        return ""
+
     # -- tags -----------------------------------------------------------------------------------------------
 
     def tag(self, namespace: str, stream: str, tag: str, min_position: int = 0) -> TagView:
@@ -137,21 +147,23 @@ class Queries:
             lookup_local=state.lookup_local,
             image=image,
             pull_spec=self.pull_spec(state, tag),
+            public_pull_spec=self.public_pull_spec(state, tag),
+            image_reference=current_pull_spec(state, tag, self.status_repository(state)),
             image_pull_policy=image_pull_policy(f"{state.name}:{tag}"),
             position=view.position,
         )
 
     def pull_spec(self, state: StreamState, tag: str) -> str:
-        """The pull spec of a tag's current image with its reference policy applied: `Local` pulls by digest
-        through the stream's repository when it has one."""
-        current = state.current(tag)
-        if current is None:
+        """What clients pull for a tag (domain/pull_specs.py has the rules): its current image with the
+        reference policy applied, or what its spec names while it has no image at the spec's generation."""
+        return resolve_pull_spec(state, tag, self.status_repository(state))
+
+    def public_pull_spec(self, state: StreamState, tag: str) -> str:
+        """The pull spec in the form clients outside reach the registry by; empty without a public hostname."""
+        if not self.registry_public_hostname:
             return ""
-        spec = state.spec_tags.get(tag)
-        repository = self.status_repository(state)
-        if spec and spec.reference_policy is ReferencePolicy.LOCAL and repository and current.image:
-            return f"{repository}@{current.image}"
-        return current.docker_image_reference
+        resolved = resolve_pull_spec(state, tag, self.public_repository(state))
+        return public_form(resolved, self.registry_hostname, self.registry_public_hostname)
 
     def tag_history(
         self, namespace: str, stream: str, tag: str, after: tuple[int, str] | None, limit: int, min_position: int = 0
@@ -194,6 +206,7 @@ class Queries:
             unique_images=len(state.images()),
             tags=tags,
             image_repository=self.status_repository(state),
+            public_image_repository=self.public_repository(state),
         )
 
     # -- images ---------------------------------------------------------------------------------------------

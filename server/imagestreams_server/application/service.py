@@ -32,10 +32,13 @@ class Service:
         clock: Callable[[], datetime] = utc_now,
         uid: Callable[[], str] = new_uid,
         registry_hostname: str = "",
+        registry_public_hostname: str = "",
     ) -> None:
         self.log = log
         self.clock = clock
-        self.queries = Queries(log, registry_hostname=registry_hostname)
+        self.queries = Queries(
+            log, registry_hostname=registry_hostname, registry_public_hostname=registry_public_hostname
+        )
         self.commands = Commands(log, self.context, uid, self.queries.position_of)
 
     def context(self, actor: str = "", cause: str = "") -> Context:

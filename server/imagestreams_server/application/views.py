@@ -37,7 +37,12 @@ class TagView:
     conditions: list[TagCondition]
     lookup_local: bool
     image: ImageView | None
+    # What clients pull: from the spec while the tag has no image at its spec's generation.
     pull_spec: str
+    # The same from outside (a public registry hostname); empty when none is configured.
+    public_pull_spec: str
+    # The current image's pull spec, reference policy applied (what the tag's image carries).
+    image_reference: str
     image_pull_policy: str
     position: int
 
@@ -60,6 +65,7 @@ class StreamDescription:
     unique_images: int
     tags: list[DescribedTagView]
     image_repository: str
+    public_image_repository: str
 
 
 @dataclass(frozen=True)

@@ -103,16 +103,18 @@ class DescribeImageStreamRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
 
 class DescribeImageStreamResponse(_message.Message):
-    __slots__ = ("image_stream", "unique_images", "tags", "image_repository")
+    __slots__ = ("image_stream", "unique_images", "tags", "image_repository", "public_docker_image_repository")
     IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
     UNIQUE_IMAGES_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_DOCKER_IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     image_stream: _resources_pb2.ImageStream
     unique_images: int
     tags: _containers.RepeatedCompositeFieldContainer[_resources_pb2.DescribedTag]
     image_repository: str
-    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., unique_images: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[_resources_pb2.DescribedTag, _Mapping]]] = ..., image_repository: _Optional[str] = ...) -> None: ...
+    public_docker_image_repository: str
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., unique_images: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[_resources_pb2.DescribedTag, _Mapping]]] = ..., image_repository: _Optional[str] = ..., public_docker_image_repository: _Optional[str] = ...) -> None: ...
 
 class TagDestination(_message.Message):
     __slots__ = ("namespace", "stream", "tag")
@@ -125,7 +127,7 @@ class TagDestination(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
 
 class TagRequest(_message.Message):
-    __slots__ = ("namespace", "source", "destinations", "alias", "scheduled", "insecure", "reference_policy", "reference", "annotations", "import_mode")
+    __slots__ = ("namespace", "source", "destinations", "alias", "scheduled", "insecure", "reference_policy", "reference", "annotations", "import_mode", "keep_source")
     class AnnotationsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +145,7 @@ class TagRequest(_message.Message):
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
     IMPORT_MODE_FIELD_NUMBER: _ClassVar[int]
+    KEEP_SOURCE_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     source: _resources_pb2.ObjectReference
     destinations: _containers.RepeatedCompositeFieldContainer[TagDestination]
@@ -153,7 +156,8 @@ class TagRequest(_message.Message):
     reference: bool
     annotations: _containers.ScalarMap[str, str]
     import_mode: _resources_pb2.ImportMode
-    def __init__(self, namespace: _Optional[str] = ..., source: _Optional[_Union[_resources_pb2.ObjectReference, _Mapping]] = ..., destinations: _Optional[_Iterable[_Union[TagDestination, _Mapping]]] = ..., alias: _Optional[bool] = ..., scheduled: _Optional[bool] = ..., insecure: _Optional[bool] = ..., reference_policy: _Optional[_Union[_resources_pb2.ReferencePolicyType, str]] = ..., reference: _Optional[bool] = ..., annotations: _Optional[_Mapping[str, str]] = ..., import_mode: _Optional[_Union[_resources_pb2.ImportMode, str]] = ...) -> None: ...
+    keep_source: bool
+    def __init__(self, namespace: _Optional[str] = ..., source: _Optional[_Union[_resources_pb2.ObjectReference, _Mapping]] = ..., destinations: _Optional[_Iterable[_Union[TagDestination, _Mapping]]] = ..., alias: _Optional[bool] = ..., scheduled: _Optional[bool] = ..., insecure: _Optional[bool] = ..., reference_policy: _Optional[_Union[_resources_pb2.ReferencePolicyType, str]] = ..., reference: _Optional[bool] = ..., annotations: _Optional[_Mapping[str, str]] = ..., import_mode: _Optional[_Union[_resources_pb2.ImportMode, str]] = ..., keep_source: _Optional[bool] = ...) -> None: ...
 
 class TagResponse(_message.Message):
     __slots__ = ("tags", "messages", "position")

@@ -128,7 +128,7 @@ class NamedTagEventList(_message.Message):
     def __init__(self, tag: _Optional[str] = ..., items: _Optional[_Iterable[_Union[TagEvent, _Mapping]]] = ..., conditions: _Optional[_Iterable[_Union[TagEventCondition, _Mapping]]] = ...) -> None: ...
 
 class ImageStream(_message.Message):
-    __slots__ = ("namespace", "name", "uid", "create_time", "generation", "annotations", "docker_image_repository", "lookup_local", "spec_tags", "status_tags", "position", "image_repository")
+    __slots__ = ("namespace", "name", "uid", "create_time", "generation", "annotations", "docker_image_repository", "lookup_local", "spec_tags", "status_tags", "position", "image_repository", "public_docker_image_repository")
     class AnnotationsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +148,7 @@ class ImageStream(_message.Message):
     STATUS_TAGS_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_DOCKER_IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     uid: str
@@ -160,7 +161,8 @@ class ImageStream(_message.Message):
     status_tags: _containers.RepeatedCompositeFieldContainer[NamedTagEventList]
     position: int
     image_repository: str
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., uid: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., annotations: _Optional[_Mapping[str, str]] = ..., docker_image_repository: _Optional[str] = ..., lookup_local: _Optional[bool] = ..., spec_tags: _Optional[_Iterable[_Union[TagReference, _Mapping]]] = ..., status_tags: _Optional[_Iterable[_Union[NamedTagEventList, _Mapping]]] = ..., position: _Optional[int] = ..., image_repository: _Optional[str] = ...) -> None: ...
+    public_docker_image_repository: str
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., uid: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., annotations: _Optional[_Mapping[str, str]] = ..., docker_image_repository: _Optional[str] = ..., lookup_local: _Optional[bool] = ..., spec_tags: _Optional[_Iterable[_Union[TagReference, _Mapping]]] = ..., status_tags: _Optional[_Iterable[_Union[NamedTagEventList, _Mapping]]] = ..., position: _Optional[int] = ..., image_repository: _Optional[str] = ..., public_docker_image_repository: _Optional[str] = ...) -> None: ...
 
 class ImageLayer(_message.Message):
     __slots__ = ("name", "size", "media_type")
@@ -255,7 +257,7 @@ class Image(_message.Message):
     def __init__(self, name: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., metadata_known: _Optional[bool] = ..., metadata: _Optional[_Union[ImageMetadata, _Mapping]] = ..., layers: _Optional[_Iterable[_Union[ImageLayer, _Mapping]]] = ..., manifest_media_type: _Optional[str] = ..., manifests: _Optional[_Iterable[_Union[ImageManifest, _Mapping]]] = ..., annotations: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ImageStreamTag(_message.Message):
-    __slots__ = ("namespace", "stream", "tag", "spec", "generation", "lookup_local", "conditions", "image", "pull_spec", "image_pull_policy", "create_time", "position")
+    __slots__ = ("namespace", "stream", "tag", "spec", "generation", "lookup_local", "conditions", "image", "pull_spec", "image_pull_policy", "create_time", "position", "public_pull_spec")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +270,7 @@ class ImageStreamTag(_message.Message):
     IMAGE_PULL_POLICY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_PULL_SPEC_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     stream: str
     tag: str
@@ -280,7 +283,8 @@ class ImageStreamTag(_message.Message):
     image_pull_policy: str
     create_time: _timestamp_pb2.Timestamp
     position: int
-    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., spec: _Optional[_Union[TagReference, _Mapping]] = ..., generation: _Optional[int] = ..., lookup_local: _Optional[bool] = ..., conditions: _Optional[_Iterable[_Union[TagEventCondition, _Mapping]]] = ..., image: _Optional[_Union[Image, _Mapping]] = ..., pull_spec: _Optional[str] = ..., image_pull_policy: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
+    public_pull_spec: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., spec: _Optional[_Union[TagReference, _Mapping]] = ..., generation: _Optional[int] = ..., lookup_local: _Optional[bool] = ..., conditions: _Optional[_Iterable[_Union[TagEventCondition, _Mapping]]] = ..., image: _Optional[_Union[Image, _Mapping]] = ..., pull_spec: _Optional[str] = ..., image_pull_policy: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ..., public_pull_spec: _Optional[str] = ...) -> None: ...
 
 class ImageStreamImage(_message.Message):
     __slots__ = ("namespace", "stream", "id", "image", "annotations")

@@ -15,7 +15,8 @@ Make image streams match the definitions in FILE, a YAML or JSON file in OpenShi
 yaml` writes. A missing stream is created. For an existing one, the stream fields the file gives
 (metadata.annotations, spec.dockerImageRepository, spec.lookupPolicy.local) are set, and every spec tag that
 differs is tagged again: a tag whose `from` is an ImageStreamTag (`2.0` or `ruby:2.0`) tracks that tag of
-the same stream, an ImageStreamImage or DockerImage `from` is tagged as it is.
+the same stream, one of another stream or project (`namespace: openshift`) is kept as written and gets that
+tag's current image once, an ImageStreamImage or DockerImage `from` is tagged as it is.
 
 Fields the file leaves out, and tags it does not list, are left as they are; a tag's annotations are replaced
 when the file gives some. The stream goes to the file's metadata.namespace, else to the current namespace
