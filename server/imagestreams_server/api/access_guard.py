@@ -30,6 +30,7 @@ from ..domain.names import NAMESPACE_RE
 from .access_rules import RULES, Check, Rule, escalation, is_public
 from .auth_throttle import AuthThrottle
 from .blocking import abort
+from .decoding import vet_requests
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,8 @@ class AccessGuard:
 
 class GuardedServer:
     """What the generated `add_*Servicer_to_server` functions register on: every method handler of the
-    service is wrapped by the guard before it reaches the real server."""
+    service is wrapped by the guard (and refuses undecodable requests first) before it reaches the real
+    server."""
 
     def __init__(self, server: grpc.aio.Server, guard: AccessGuard | None) -> None:
         self.server = server
@@ -239,14 +241,16 @@ class GuardedServer:
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         # The generated code registers the same handlers again below, by service: they are wrapped there.
-        if self.guard is None:
-            self.server.add_generic_rpc_handlers(handlers)
+        pass
 
     def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
-        if self.guard is not None:
-            handlers = {name: self.guard.wrap(f"/{service}/{name}", h) for name, h in handlers.items()}
-            self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+        handlers = {name: self._wrap(f"/{service}/{name}", h) for name, h in handlers.items()}
+        self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
         self.server.add_registered_method_handlers(service, handlers)
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        guarded = self.guard.wrap(method, handler) if self.guard is not None else handler
+        return vet_requests(method, guarded)
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:

@@ -86,8 +86,21 @@ def tag_spec_from_pb(tag: pb.TagReference, field: str) -> TagSpec:
     )
 
 
-def image_metadata_from_pb(image: pb.Image) -> dict[str, Any]:
+# The range a Timestamp may hold (years 1 to 9999), as the protobuf JSON mapping defines it.
+TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
+
+
+def check_timestamp(value: Timestamp, field: str) -> None:
+    """A timestamp the JSON mapping can write, or INVALID_ARGUMENT naming the field (not a ValueError later)."""
+    low, high = TIMESTAMP_SECONDS
+    if not (low <= value.seconds <= high and 0 <= value.nanos <= 999_999_999):
+        raise InvalidField(field, "a timestamp between years 1 and 9999, with nanos from 0 to 999999999")
+
+
+def image_metadata_from_pb(image: pb.Image, field: str = "image") -> dict[str, Any]:
     """What the Image message says beyond its name and pull spec, kept as plain data."""
+    check_timestamp(image.create_time, f"{field}.create_time")
+    check_timestamp(image.metadata.created, f"{field}.metadata.created")
     data = json_format.MessageToDict(image, preserving_proto_field_name=True)
     for key in ("name", "docker_image_reference", "create_time", "metadata_known"):
         data.pop(key, None)
