@@ -18,6 +18,8 @@ from tests.support.registry import RunningRegistry, build_image
 
 plain_registry = registry_support.plain_registry
 
+# OpenShift's stream annotation for when an import last checked the registry (RFC 3339, UTC).
+CHECKED = re.compile(r"openshift\.io/image\.dockerRepositoryCheck=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 AGE = re.compile(
     r"(Less than a second|1 second|\d+ seconds|About a minute|\d+ minutes|\d+ (days|weeks|months|years)) ago"
 )
@@ -51,14 +53,14 @@ def test_importing_into_a_new_stream_needs_confirm_then_prints_the_stream_and_th
 
     out = isctl.ok("import-image", "fresh:1.0", f"--from={spec}:1.0", "--insecure", "--confirm")
     stream_part, image_part = out.split("\n\nImage Name:")
-    assert AGE.sub("<age>", stream_part) == (
+    assert CHECKED.sub("<checked>", AGE.sub("<age>", stream_part)) == (
         "imagestream/fresh imported\n"
         "\n"
         "Name:\t\t\tfresh\n"
         "Namespace:\t\tdefault\n"
         "Created:\t\t<age>\n"
         "Labels:\t\t\t<none>\n"
-        "Annotations:\t\t<none>\n"
+        "Annotations:\t\t<checked>\n"
         "Image Repository:\t<none>\n"
         "Image Lookup:\t\tlocal=false\n"
         "Unique Images:\t\t1\n"

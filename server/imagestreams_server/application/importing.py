@@ -2,12 +2,17 @@
 
 No database transaction is open while the registry is asked. A dry run asks and reports; a confirmed import
 records each tag's image (or its failure, as an `ImportSuccess=False` condition that keeps the tag's history).
+
+Asking again about a tag whose image is known (same source, same import mode, imported at its current spec
+generation, metadata recorded) starts with a HEAD: when the registry still has that digest, the known image is
+the answer and no manifest is fetched (registries count GETs against rate limits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from ..domain.errors import FailedPrecondition, InvalidField, NotFound
 from ..domain.imagestream import ImageStream, ImportPolicy
@@ -16,7 +21,7 @@ from ..domain.reference import parse_pull_spec
 from ..domain.state import StreamState
 from ..domain.tags import ImportMode, ReferencePolicy, SourceKind, prioritize_tags
 from ..importer import CredentialSource, ImportedImage, ImportFailure, RegistryClient, Unchanged
-from ..store import import_state
+from ..store import import_state, readmodel
 from ..store.app import EventLog
 from ..store.import_state import ImportState
 from . import unit_of_work
@@ -26,6 +31,8 @@ from .views import StreamView
 
 PREFER_ARCH = "importer.image.openshift.io/prefer-arch"
 PREFER_OS = "importer.image.openshift.io/prefer-os"
+# When an import last checked the stream's registry repositories (RFC 3339, UTC), as OpenShift records it.
+REPOSITORY_CHECK = "openshift.io/image.dockerRepositoryCheck"
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,9 @@ class Importing:
                     actor=context.actor,
                     cause=context.cause,
                 )
-            return [self.record(unit, stream, outcome, policy) for outcome in outcomes]
+            recorded = [self.record(unit, stream, outcome, policy) for outcome in outcomes]
+            self.note_check(stream, unit)
+            return recorded
 
         recorded, position = unit_of_work.run(self.log, self.context, self.new_uid, command)
         self._remember(name, recorded)
@@ -204,16 +213,88 @@ class Importing:
         spec = existing.state.spec_tags.get(tag) if existing else None
         # The transport: the request's --insecure, else the stream's annotation, else the tag's own flag.
         insecure = existing.state.insecure_allowed(tag, policy.insecure) if existing else policy.insecure
+        known = self.known_image(existing.state, tag, source, policy.import_mode) if existing else None
         try:
             result = self.read(
-                source, spec.annotations if spec else {}, replace(policy, insecure=insecure), credentials
+                source,
+                spec.annotations if spec else {},
+                replace(policy, insecure=insecure),
+                credentials,
+                last_digest=known.source_digest if known else None,
             )
         except ImportFailure as failure:
             return TagOutcome(tag, source, failure=failure)
-        assert not isinstance(result, Unchanged), "no last digest was given"
+        if isinstance(result, Unchanged):
+            assert known is not None, "a last digest was given"
+            result = known
         current = existing.state.current(tag) if existing else None
         changed = current is None or current.image != result.digest
         return TagOutcome(tag, source, image=result, changed=changed)
+
+    def known_image(
+        self,
+        state: StreamState,
+        tag: str,
+        source: str,
+        import_mode: ImportMode,
+    ) -> ImportedImage | None:
+        """The tag's current image as an import of `source` would return it, when a HEAD can tell it is still
+        the answer: the tag's spec imports `source` in `import_mode`, its current image answers its current
+        spec generation (not re-pointed or failed since), and the image's metadata is recorded. None otherwise.
+
+        `source_digest` is what the registry answered for `source` when this image was read (a manifest list's
+        digest when one platform was picked; remembered beside the log), else the image's own digest."""
+        spec = state.spec_tags.get(tag)
+        current = state.current(tag)
+        if (
+            spec is None
+            or current is None
+            or not current.image
+            or spec.reference
+            or spec.source is None
+            or spec.source.kind is not SourceKind.DOCKER_IMAGE
+            or spec.source.name != source
+            or spec.import_mode is not import_mode
+            or current.generation < spec.generation
+        ):
+            return None
+        with self.log.read() as sql:
+            stored = readmodel.get_image(sql, current.image)
+            remembered = import_state.get(sql, state.namespace, state.name, tag)
+        if stored is None or not stored.metadata:
+            return None  # only a GET can fill it in
+        # What was remembered counts only if it was remembered since the tag got this image: a push or a mapping
+        # may have moved the tag after the last import, and then only the image's own digest says "unchanged".
+        last = (
+            remembered
+            if remembered is not None and remembered.source == source and remembered.checked_at >= current.created
+            else None
+        )
+        return ImportedImage(
+            digest=stored.digest,
+            docker_image_reference=current.docker_image_reference,
+            media_type=str(stored.metadata.get("manifest_media_type", "")),
+            metadata=stored.metadata,
+            source_digest=last.source_digest if last and last.source_digest else stored.digest,
+        )
+
+    def note_check(self, stream: ImageStream, unit: UnitOfWork) -> None:
+        """Records that an import checked the stream's registry repositories, as OpenShift's
+        `openshift.io/image.dockerRepositoryCheck` annotation (RFC 3339, UTC): when the import recorded
+        something, or when the stream has no such annotation yet. An import that changed nothing leaves it as
+        it is, so an unchanged scheduled check appends nothing to the log."""
+        annotations = stream.state.annotations
+        if not stream.pending_events and REPOSITORY_CHECK in annotations:
+            return
+        context = unit.context
+        stream.update_spec(
+            annotations={**annotations, REPOSITORY_CHECK: rfc3339(context.now)},
+            docker_image_repository=stream.state.docker_image_repository,
+            lookup_local=stream.state.lookup_local,
+            now=context.now,
+            actor=context.actor,
+            cause=context.cause,
+        )
 
     def read(
         self,
@@ -274,6 +355,11 @@ class Importing:
             or (after.image, after.docker_image_reference) != (current.image, current.docker_image_reference)
         )
         return TagOutcome(outcome.tag, outcome.source, image=image, changed=moved)
+
+
+def rfc3339(moment: datetime) -> str:
+    """`2026-01-02T15:04:05Z`: Go's time.RFC3339 of the UTC time, as Kubernetes writes timestamps."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _repository_failure(repository: str, failure: ImportFailure) -> Exception:

@@ -1,11 +1,12 @@
 """Scheduled import: tags with a scheduled import policy are checked again on one global interval.
 
-A check is one HEAD when the upstream digest is the one last seen (remembered in `is_import_state`, beside the
-log), and then nothing is appended. A new digest is imported and recorded like any import (aliases follow);
-a failure sets the tag's ImportSuccess=False condition and keeps its history. Checks are spread: a tag is
-due `interval` after its own last check, at most `batch` tags are checked per tick, and the oldest checks go
-first, so a restart neither re-scans everything at once nor checks anything early. With several replicas on
-one PostgreSQL database, one at a time runs the checks (an advisory lock).
+A check is one HEAD when the upstream digest is the one the tag's image came from (remembered in
+`is_import_state`, beside the log) and the image's metadata is recorded; then nothing is appended. A new
+digest is imported and recorded like any import (aliases follow); a failure sets the tag's ImportSuccess=False
+condition and keeps its history. Checks are spread: a tag is due `interval` after its own last check, at most
+`batch` tags are checked per tick, and the oldest checks go first, so a restart neither re-scans everything at
+once nor checks anything early. With several replicas on one PostgreSQL database, one at a time runs the
+checks (an advisory lock).
 """
 
 from __future__ import annotations
@@ -147,7 +148,10 @@ class ScheduledImports:
         seen: list[ImportState] = []
         for item in due:
             spec, source = item.spec, item.spec.source.name if item.spec.source else ""
-            last_digest = item.last.source_digest if item.last and item.last.source == source else None
+            # One HEAD when the tag's image is known (as on every import path); a GET only when it moved, was
+            # never imported at this spec, failed since, or its metadata is not recorded.
+            known = self.importing.known_image(item.state, spec.name, source, spec.import_mode)
+            last_digest = known.source_digest if known else None
             summary.checked += 1
             policy = ImportPolicy(spec.insecure, spec.scheduled, spec.import_mode, spec.reference_policy)
             # Plain HTTP when the tag or the stream's insecure annotation allows it, as on every import path.
@@ -173,6 +177,9 @@ class ScheduledImports:
             moved = self._record(name, outcomes)
             summary.moved += len(moved)
             summary.moved_tags.extend(f"{name}:{t}" for t in moved)
+            # Remembered as of after the save, so the digest counts for the images it recorded (see known_image).
+            after = self.clock()
+            seen = [replace(state, checked_at=max(state.checked_at, after)) for state in seen]
         # Remembered only after the stream's save: a crash in between costs a repeated check, not a lost one.
         with self.event_log.write() as sql:
             for state in seen:
@@ -183,11 +190,13 @@ class ScheduledImports:
             stream = unit.stream_or_none(name)
             if stream is None or stream.deleted:
                 return []  # deleted while the registry was asked: nothing to record
-            return [
+            moved = [
                 outcome.tag
                 for outcome, policy in outcomes
                 if _still_wanted(stream, outcome) and self.importing.record(unit, stream, outcome, policy).changed
             ]
+            self.importing.note_check(stream, unit)
+            return moved
 
         moved, _ = unit_of_work.run(self.event_log, self.importing.context, self.importing.new_uid, command)
         return moved

@@ -54,6 +54,22 @@ def load(sql: Sql) -> dict[tuple[str, str, str], ImportState]:
     }
 
 
+def get(sql: Sql, namespace: str, stream: str, tag: str) -> ImportState | None:
+    row = sql.execute(
+        "SELECT * FROM is_import_state WHERE namespace = %s AND stream = %s AND tag = %s", (namespace, stream, tag)
+    ).fetchone()
+    if row is None:
+        return None
+    return ImportState(
+        row["namespace"],
+        row["stream"],
+        row["tag"],
+        row["source"],
+        row["source_digest"],
+        datetime.fromisoformat(row["checked_at"]),
+    )
+
+
 def save(sql: Sql, state: ImportState) -> None:
     sql.execute(
         "INSERT INTO is_import_state (namespace, stream, tag, source, source_digest, checked_at)"
