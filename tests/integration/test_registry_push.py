@@ -127,3 +127,58 @@ def test_the_endpoint_refuses_callers_without_the_secret(tmp_path: Path) -> None
         # With the secret, the same envelope is recorded.
         assert httpx.post(url, json=envelope, headers={"Authorization": f"Bearer {SECRET}"}).status_code == 200
         assert get_istag(server.stub, "forged:latest").image.name == "sha256:" + "f" * 64
+
+
+def test_pushes_that_name_no_stream_are_ignored_and_do_not_hold_up_the_rest(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    # A push into a project that does not exist, and one to a nested repository, before one that is followed:
+    # the first two are ignored with a warning, and the registry's queue moves on to the third.
+    settings = {"notifications_listen": "127.0.0.1:0", "notifications_secret": SECRET, "import_interval": 0}
+    caplog.set_level("WARNING", logger="imagestreams_server.api.registry_notifications")
+    with (
+        running_server(sqlite_store(tmp_path / "store"), **settings) as server,
+        notifying_registry(tmp_path / "registry", server.notifications_port) as host,
+    ):
+        name = f"n{uuid.uuid4().hex[:6]}"
+        pusher = Pusher(f"http://{host}")
+        try:
+            pusher.image("nosuchproject/app", "v1", build_image(layer_texts=["no project"]))
+            pusher.image(f"team/{name}/nested", "v1", build_image(layer_texts=["nested"]))
+            image = pusher.image(f"team/{name}", "v1", build_image(layer_texts=["followed"]))
+        finally:
+            pusher.close()
+        assert wait_for(lambda: get_istag(server.stub, f"{name}:v1")).image.name == image.digest
+        streams = server.stub.ListImageStreams(api.ListImageStreamsRequest(namespace="team")).image_streams
+        assert [s.name for s in streams] == [name]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "push of nosuchproject/app:v1 ignored: project nosuchproject does not exist" in warnings
+    assert (
+        f"push of team/{name}/nested:v1 ignored: repositories are followed as <project>/<stream>, one level deep"
+        in warnings
+    )
+
+
+def test_an_envelope_with_pushes_that_name_no_stream_is_answered_200(tmp_path: Path) -> None:
+    settings = {"notifications_listen": "127.0.0.1:0", "notifications_secret": SECRET, "import_interval": 0}
+    with running_server(sqlite_store(tmp_path), **settings) as server:
+        url = f"http://127.0.0.1:{server.notifications_port}/registry/notifications"
+
+        def push_event(repository: str, digest_char: str) -> dict:  # type: ignore[type-arg]
+            return {
+                "action": "push",
+                "target": {
+                    "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "repository": repository,
+                    "digest": "sha256:" + digest_char * 64,
+                    "tag": "v1",
+                },
+                "request": {"host": "registry.example.com"},
+            }
+
+        envelope = {
+            "events": [push_event("nosuchproject/app", "a"), push_event("team/a/b", "b"), push_event("team/c", "c")]
+        }
+        reply = httpx.post(url, json=envelope, headers={"Authorization": f"Bearer {SECRET}"})
+        assert reply.status_code == 200
+        streams = server.stub.ListImageStreams(api.ListImageStreamsRequest(namespace="team")).image_streams
+        assert [s.name for s in streams] == ["c"]
+        assert get_istag(server.stub, "c:v1").image.name == "sha256:" + "c" * 64

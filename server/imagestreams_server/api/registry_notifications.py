@@ -5,6 +5,12 @@ A registry posts an envelope of events after each push. For every manifest pushe
 (created if needed), exactly as an image stream mapping does. The registry authenticates with a shared
 secret in its configured `Authorization: Bearer <secret>` header; anything else is 401. Pushing the same
 digest again, or importing it later from the same pull spec, records nothing new.
+
+A push that names no stream here is ignored with a warning, and the envelope is still answered 200: a
+repository that is not `<project>/<stream>` (nested, `team/a/b`, or not a valid name), and a push into a
+project that does not exist (projects are made by an administrator, never by a push). The image is in the
+registry either way; an error answer would only make the registry send the envelope again, for ever, and
+hold up the notifications queued behind it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..application.commands import Commands, MappingInput
-from ..domain.errors import DomainError, NotFound
+from ..domain.errors import DomainError
 from ..domain.names import NAMESPACE_RE, STREAM_NAME_RE
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,8 @@ MANIFEST_TYPES = frozenset(
     }
 )
 MAX_BODY = 1 << 20
+# Names from the registry are quoted in logs only this far.
+MAX_LOGGED = 300
 
 
 @dataclass(frozen=True)
@@ -58,14 +66,16 @@ def pushes(envelope: dict[str, Any]) -> tuple[list[Push], int]:
         request = event.get("request") or {}
         repository, tag, digest = target.get("repository", ""), target.get("tag", ""), target.get("digest", "")
         namespace, _, name = repository.partition("/")
-        if (
-            event.get("action") != "push"
-            or target.get("mediaType") not in MANIFEST_TYPES
-            or not tag
-            or not digest
-            or not NAMESPACE_RE.fullmatch(namespace)
-            or not STREAM_NAME_RE.fullmatch(name)
-        ):
+        if event.get("action") != "push" or target.get("mediaType") not in MANIFEST_TYPES or not tag or not digest:
+            ignored += 1
+            continue
+        if not NAMESPACE_RE.fullmatch(namespace) or not STREAM_NAME_RE.fullmatch(name):
+            # A manifest push we cannot follow: say so, since the pusher expects a stream to move.
+            log.warning(
+                "push of %s:%s ignored: repositories are followed as <project>/<stream>, one level deep",
+                repository[:MAX_LOGGED],
+                tag[:MAX_LOGGED],
+            )
             ignored += 1
             continue
         host = request.get("host", "")
@@ -122,10 +132,19 @@ class NotificationsEndpoint:
         if not isinstance(envelope, dict):
             return _answer(request, HTTPStatus.BAD_REQUEST, "the body is not a JSON notification envelope")
         found, ignored = pushes(envelope)
+        recorded = 0
         for push in found:
+            if not self.project_exists(push.namespace):
+                log.warning(
+                    "push of %s/%s:%s ignored: project %s does not exist",
+                    push.namespace,
+                    push.stream,
+                    push.tag,
+                    push.namespace,
+                )
+                ignored += 1
+                continue
             try:
-                if not self.project_exists(push.namespace):
-                    raise NotFound("project", push.namespace)
                 self.commands.create_mapping(
                     MappingInput(push.namespace, push.stream, push.tag, push.digest, push.docker_image_reference),
                     actor=push.actor,
@@ -135,7 +154,8 @@ class NotificationsEndpoint:
                 # A push we cannot record is reported to the registry, which retries with backoff.
                 log.warning("push of %s/%s:%s not recorded: %s", push.namespace, push.stream, push.tag, error)
                 return _answer(request, HTTPStatus.UNPROCESSABLE_ENTITY, error.message)
-        log.info("registry notification: %d pushes recorded, %d events ignored", len(found), ignored)
+            recorded += 1
+        log.info("registry notification: %d pushes recorded, %d events ignored", recorded, ignored)
         return _answer(request, HTTPStatus.OK, "")
 
 
