@@ -462,6 +462,20 @@ ROWS: tuple[Row, ...] = (
         allowed=READ_OK,
     ),
     Row(
+        f"{IS}/ListBuilderImages",
+        "ListBuilderImages",
+        fixed(api.ListBuilderImagesRequest(namespace=B)),
+        [("list", "imagestreams", B)],
+        allowed=READ_OK,
+    ),
+    Row(
+        f"{IS}/ListBuilderImages",
+        "ListBuilderImages(every project)",
+        fixed(api.ListBuilderImagesRequest()),
+        [],
+        allowed=READ_OK,
+    ),
+    Row(
         f"{IS}/UpdateImageStream",
         "UpdateImageStream",
         fixed(

@@ -48,6 +48,15 @@ class Client(Connection):
         )
         return self._call(self._stub.ListImageStreams, request, api.ListImageStreamsResponse)
 
+    def list_builder_images(
+        self, namespace: str = "", *, supports: str = "", include_hidden: bool = False, min_position: int = 0
+    ) -> api.ListBuilderImagesResponse:
+        """The builder catalog of a namespace (of every namespace you may list when empty)."""
+        request = api.ListBuilderImagesRequest(
+            namespace=namespace, supports=supports, include_hidden=include_hidden, min_position=min_position
+        )
+        return self._call(self._stub.ListBuilderImages, request, api.ListBuilderImagesResponse)
+
     def update_image_stream(
         self, image_stream: pb.ImageStream, *, update_mask: Iterable[str] = (), expected_position: int = 0
     ) -> api.UpdateImageStreamResponse:

@@ -24,6 +24,7 @@ ROLE_BINDING = "rolebinding"
 CLUSTER_ROLE_BINDING = "clusterrolebinding"
 CLUSTER_ROLE = "clusterrole"
 SECRET = "secret"
+BUILDER = "builder"
 
 # Every spelling kubectl accepts for our resources: singular, plural, short name, with or without the group.
 # The last spelling is the one help text shows.
@@ -48,6 +49,7 @@ _RESOURCE_ALIASES = {
     CLUSTER_ROLE_BINDING: ("clusterrolebinding", "clusterrolebindings"),
     CLUSTER_ROLE: ("clusterrole", "clusterroles"),
     SECRET: ("secret", "secrets"),
+    BUILDER: ("builderimage", "builderimages", "builder", "builders"),
 }
 _GROUPS = (
     ".image.openshift.io",

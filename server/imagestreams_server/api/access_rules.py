@@ -187,6 +187,7 @@ RULES: dict[str, Rule] = {
     _IS + "CreateImageStream": Rule(_create_stream_checks, lambda r: [r.image_stream.namespace]),
     _IS + "GetImageStream": simple("get", "imagestreams"),
     _IS + "ListImageStreams": simple("list", "imagestreams", spans=True),
+    _IS + "ListBuilderImages": simple("list", "imagestreams", spans=True),
     _IS + "UpdateImageStream": simple("update", "imagestreams", "image_stream.namespace", write=True),
     _IS + "DeleteImageStream": simple("delete", "imagestreams", write=True),
     _IS + "DescribeImageStream": simple("get", "imagestreams"),

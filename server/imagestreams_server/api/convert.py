@@ -7,9 +7,11 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
+from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import resources_pb2 as pb
 
 from ..application.views import (
+    BuilderView,
     DescribedTagView,
     ImageView,
     StreamDescription,
@@ -269,3 +271,24 @@ def tag_history_entry(move: TagMove) -> pb.TagHistoryEntry:
     if move.previous is not None:
         message.previous.CopyFrom(tag_event(move.previous))
     return message
+
+
+def builder_image(view: BuilderView) -> api.BuilderImage:
+    b = view.builder
+    return api.BuilderImage(
+        namespace=b.namespace,
+        stream=b.stream,
+        tag=b.tag,
+        display_name=b.display_name,
+        provider_display_name=b.provider_display_name,
+        description=b.description,
+        icon_class=b.icon_class,
+        sample_repo=b.sample_repo,
+        version=b.version,
+        supports=list(b.supports),
+        deprecated=b.deprecated,
+        hidden=b.hidden,
+        image=b.image,
+        pull_spec=view.pull_spec,
+        exact_match=view.exact,
+    )

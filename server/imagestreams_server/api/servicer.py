@@ -61,6 +61,21 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
 
         return await self._call(context, run)
 
+    async def ListBuilderImages(self, request: api.ListBuilderImagesRequest, context: Any) -> Any:
+        def run() -> api.ListBuilderImagesResponse:
+            views, truncated = self.service.queries.builder_images(
+                request.namespace,
+                request.supports,
+                include_hidden=request.include_hidden,
+                min_position=request.min_position,
+                within=_visible("list", "imagestreams", request.namespace),
+            )
+            return api.ListBuilderImagesResponse(
+                builder_images=[convert.builder_image(v) for v in views], truncated=truncated
+            )
+
+        return await self._call(context, run)
+
     async def ListImageStreams(self, request: api.ListImageStreamsRequest, context: Any) -> Any:
         def run() -> api.ListImageStreamsResponse:
             limit = page_size(request.page_size)

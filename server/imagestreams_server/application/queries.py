@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from ..domain import builders
 from ..domain.errors import InvalidField, NotFound
 from ..domain.history import TagEvent
 from ..domain.names import StreamName, istag_name, validate_namespace
@@ -15,6 +16,7 @@ from ..store import readmodel
 from ..store.app import EventLog
 from .errors import PositionNotReached
 from .views import (
+    BuilderView,
     DescribedTagView,
     ImageView,
     StreamDescription,
@@ -25,6 +27,8 @@ from .views import (
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
+# A catalog answer holds at most this many builders (it is not paged: it is sorted by match quality).
+MAX_BUILDER_IMAGES = 1000
 
 
 def page_size(requested: int, field: str = "page_size") -> int:
@@ -87,6 +91,39 @@ class Queries:
         with self.log.read() as sql:
             stored = readmodel.list_streams(sql, namespace, after, limit, within)
             return [StreamView(s.state, s.position) for s in stored]
+
+    def builder_images(
+        self,
+        namespace: str,
+        supports: str = "",
+        *,
+        include_hidden: bool = False,
+        min_position: int = 0,
+        within: Collection[str] | None = None,
+        limit: int = MAX_BUILDER_IMAGES,
+    ) -> tuple[list[BuilderView], bool]:
+        """The builder catalog of one namespace (or of every one, or every one of `within`): the matches, best
+        first, at most `limit` of them, and whether more matched. Streams are read page by page."""
+        states: list[StreamState] = []
+        after: tuple[str, str] | None = None
+        while True:
+            page = self.streams(namespace, after, MAX_PAGE_SIZE, min_position, within)
+            states.extend(view.state for view in page)
+            if len(page) < MAX_PAGE_SIZE:
+                break
+            after = (page[-1].state.namespace, page[-1].state.name)
+            min_position = 0
+        by_name = {(s.namespace, s.name): s for s in states}
+        matches = builders.catalog(states, supports=supports, include_hidden=include_hidden)
+        views = [
+            BuilderView(
+                builder=builder,
+                exact=match is builders.Match.EXACT,
+                pull_spec=self.pull_spec(by_name[(builder.namespace, builder.stream)], builder.tag),
+            )
+            for builder, match in matches[:limit]
+        ]
+        return views, len(matches) > limit
 
     def status_repository(self, state: StreamState) -> str:
         if self.registry_hostname:

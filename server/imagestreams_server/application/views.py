@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..domain.builders import BuilderTag
 from ..domain.history import TagCondition, TagEvent
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
@@ -82,3 +83,12 @@ class TagResult:
     specs: list[TagSpec]
     messages: list[str]
     position: int
+
+
+@dataclass(frozen=True)
+class BuilderView:
+    """A builder of the catalog, whether it matched the query exactly, and what a build pulls for it."""
+
+    builder: BuilderTag
+    exact: bool
+    pull_spec: str

@@ -298,3 +298,57 @@ class CreateImageStreamMappingResponse(_message.Message):
     POSITION_FIELD_NUMBER: _ClassVar[int]
     position: int
     def __init__(self, position: _Optional[int] = ...) -> None: ...
+
+class ListBuilderImagesRequest(_message.Message):
+    __slots__ = ("namespace", "supports", "include_hidden", "min_position")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    SUPPORTS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    supports: str
+    include_hidden: bool
+    min_position: int
+    def __init__(self, namespace: _Optional[str] = ..., supports: _Optional[str] = ..., include_hidden: _Optional[bool] = ..., min_position: _Optional[int] = ...) -> None: ...
+
+class BuilderImage(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "display_name", "provider_display_name", "description", "icon_class", "sample_repo", "version", "supports", "deprecated", "hidden", "image", "pull_spec", "exact_match")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ICON_CLASS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_REPO_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUPPORTS_FIELD_NUMBER: _ClassVar[int]
+    DEPRECATED_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    PULL_SPEC_FIELD_NUMBER: _ClassVar[int]
+    EXACT_MATCH_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    display_name: str
+    provider_display_name: str
+    description: str
+    icon_class: str
+    sample_repo: str
+    version: str
+    supports: _containers.RepeatedScalarFieldContainer[str]
+    deprecated: bool
+    hidden: bool
+    image: str
+    pull_spec: str
+    exact_match: bool
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., display_name: _Optional[str] = ..., provider_display_name: _Optional[str] = ..., description: _Optional[str] = ..., icon_class: _Optional[str] = ..., sample_repo: _Optional[str] = ..., version: _Optional[str] = ..., supports: _Optional[_Iterable[str]] = ..., deprecated: _Optional[bool] = ..., hidden: _Optional[bool] = ..., image: _Optional[str] = ..., pull_spec: _Optional[str] = ..., exact_match: _Optional[bool] = ...) -> None: ...
+
+class ListBuilderImagesResponse(_message.Message):
+    __slots__ = ("builder_images", "truncated")
+    BUILDER_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    builder_images: _containers.RepeatedCompositeFieldContainer[BuilderImage]
+    truncated: bool
+    def __init__(self, builder_images: _Optional[_Iterable[_Union[BuilderImage, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...

@@ -109,6 +109,11 @@ class ImageStreamServiceStub:
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingRequest.SerializeToString,
                 response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingResponse.FromString,
                 _registered_method=True)
+        self.ListBuilderImages = channel.unary_unary(
+                '/imagestreams.v1.ImageStreamService/ListBuilderImages',
+                request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.SerializeToString,
+                response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.FromString,
+                _registered_method=True)
 
 
 class ImageStreamServiceServicer:
@@ -208,6 +213,14 @@ class ImageStreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBuilderImages(self, request, context):
+        """The builder catalog: tags annotated as S2I builder images (`tags: builder`) with their display name,
+        description, icon, sample repository, supported languages and version, as `oc new-app --list` shows them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImageStreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -280,6 +293,11 @@ def add_ImageStreamServiceServicer_to_server(servicer, server):
                     servicer.CreateImageStreamMapping,
                     request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingRequest.FromString,
                     response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingResponse.SerializeToString,
+            ),
+            'ListBuilderImages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBuilderImages,
+                    request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.FromString,
+                    response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -665,6 +683,33 @@ class ImageStreamService:
             '/imagestreams.v1.ImageStreamService/CreateImageStreamMapping',
             imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingRequest.SerializeToString,
             imagestreams_dot_v1_dot_image__stream__service__pb2.CreateImageStreamMappingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBuilderImages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/imagestreams.v1.ImageStreamService/ListBuilderImages',
+            imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.SerializeToString,
+            imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,9 +44,9 @@ from ..refs import (
 )
 from ..stream_output import dump_openshift
 from ..templates import is_template, print_template
-from . import access_get
+from . import access_get, builders_get
 
-RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE, *access_get.RESOURCES)
+RESOURCES = (IMAGE_STREAM, IMAGE_STREAM_TAG, IMAGE_STREAM_IMAGE, *builders_get.RESOURCES, *access_get.RESOURCES)
 
 EXAMPLES = """examples:
   isctl get is                      # every image stream of the namespace
@@ -54,6 +54,7 @@ EXAMPLES = """examples:
   isctl get istag                   # every tag of every stream of the namespace
   isctl get istag ruby:latest -o json
   isctl get isimage ruby@sha256:4a5b6c -o wide
+  isctl get builders --supports=ruby  # the builder catalog: tags annotated as S2I builders
   isctl get projects
   isctl get rolebindings -n team-a
   isctl get tokens --sa=builder     # a service account's tokens, by hash: never the tokens themselves
@@ -92,9 +93,10 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         parser,
         "-A",
         "--all-namespaces",
-        help="list image streams of every namespace (imagestreams only)",
+        help="list image streams (or builders) of every namespace",
     )
     access_get.add_arguments(parser)
+    builders_get.add_arguments(parser)
     parser.set_defaults(run=run, extra_positionals="names")
     return parser
 
@@ -110,6 +112,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
 def _run(resource: str, args: argparse.Namespace, context: Context) -> int:
     if resource in access_get.RESOURCES:
         return access_get.run(resource, args, context)
+    if resource in builders_get.RESOURCES:
+        return builders_get.run(args, context)
     if args.user or args.sa:
         raise UsageError("--user and --sa choose whose tokens to list: isctl get tokens --user=USER")
     if args.all_namespaces and (resource != IMAGE_STREAM or args.names):
