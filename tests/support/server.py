@@ -68,6 +68,11 @@ class TestServer:
     running: Any = field(default=None, repr=False)
     credentials: grpc.ChannelCredentials | None = field(default=None, repr=False)
 
+    @property
+    def http_port(self) -> int:
+        """The HTTP side's port (notifications, the registry token service), when the server runs one."""
+        return self.notifications_port
+
     def create_project(self, name: str) -> None:
         """Creates a project as the administrator (nothing when it exists)."""
         _create_projects(self.channel, (name,))
@@ -131,7 +136,7 @@ def running_server(
     if server.admin_token:
         _create_projects(channel, TEST_PROJECTS)
     try:
-        notifications = server.notifications.port if server.notifications else 0
+        notifications = server.http.port if server.http else 0
         yield TestServer(
             address,
             channel,

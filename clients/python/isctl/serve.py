@@ -82,10 +82,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--no-auto-import", dest="auto_import", action="store_false", help="same as --auto-import=false"
     )
     parser.add_argument(
+        "--http-listen",
+        default=os.environ.get("IMAGESTREAMS_HTTP_LISTEN", ""),
+        help="HOST:PORT of the HTTP side: registry push notifications (POST /registry/notifications), the "
+        "registry token service (GET /v2/token), health (GET /healthz); off when empty "
+        "(env IMAGESTREAMS_HTTP_LISTEN)",
+    )
+    parser.add_argument(
         "--notifications-listen",
         default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_LISTEN", ""),
-        help="HOST:PORT for registry push notifications (POST /registry/notifications); off when empty "
-        "(env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
+        help="deprecated name of --http-listen (env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
     )
     parser.add_argument(
         "--notifications-secret-file",
@@ -155,6 +161,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except serve_secrets.SecretSourceError as error:
         raise SystemExit(f"error: {error}") from None
+    if args.notifications_listen:
+        if args.http_listen and args.http_listen != args.notifications_listen:
+            raise SystemExit("error: --notifications-listen is the old name of --http-listen: give one of them")
+        logging.getLogger("isctl").warning("--notifications-listen is deprecated: use --http-listen")
     if args.notifications_listen and not notifications_secret:
         raise SystemExit(
             "error: --notifications-listen needs a secret: --notifications-secret-file PATH, or "
@@ -191,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
         import_interval=args.import_interval,
         auto_import=args.auto_import,
+        http_listen=args.http_listen or args.notifications_listen,
         notifications_listen=args.notifications_listen,
         notifications_secret=notifications_secret,
         # The key's value is read from the environment only: on a command line, `ps` would show it.

@@ -1,4 +1,4 @@
-"""The push path: an HTTP endpoint for a registry's notifications (distribution's `notifications.endpoints`).
+"""The push path: the HTTP route for a registry's notifications (distribution's `notifications.endpoints`).
 
 A registry posts an envelope of events after each push. For every manifest pushed by tag to
 `<registry>/<namespace>/<name>:<tag>`, the image is recorded at tag `<tag>` of image stream `<namespace>/<name>`
@@ -18,11 +18,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..application.commands import Commands, MappingInput
@@ -85,52 +83,31 @@ def pushes(envelope: dict[str, Any]) -> tuple[list[Push], int]:
     return found, ignored
 
 
-class NotificationsEndpoint:
-    """A small threaded HTTP server beside the gRPC one (registries speak HTTP/1.1 JSON, not gRPC)."""
+class RegistryNotifications:
+    """Answers one notification envelope (blocking: the HTTP side runs it on a worker thread)."""
+
+    max_body = MAX_BODY
 
     def __init__(
-        self, listen: str, secret: str, commands: Commands, project_exists: Callable[[str], bool] = lambda ns: True
+        self,
+        secret: str,
+        commands: Commands,
+        project_exists: Callable[[str], bool] = lambda ns: True,
     ) -> None:
-        host, _, port = listen.rpartition(":")
         self.secret = secret
         self.commands = commands
         self.project_exists = project_exists
-        endpoint = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                endpoint.handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("notifications: " + format, *args)
-
-        self.server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, name="registry-notifications", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def handle(self, request: BaseHTTPRequestHandler) -> None:
-        if request.path.split("?")[0] != PATH:
-            return _answer(request, HTTPStatus.NOT_FOUND, "not found")
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.secret}".encode()):
-            return _answer(request, HTTPStatus.UNAUTHORIZED, "a valid bearer secret is required")
-        length = int(request.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            return _answer(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "envelope too large")
+    def handle(self, authorization: str, body: bytes) -> tuple[int, str]:
+        """The HTTP status and message for an envelope sent with this `Authorization` header."""
+        if not hmac.compare_digest(authorization.encode(), f"Bearer {self.secret}".encode()):
+            return HTTPStatus.UNAUTHORIZED, "a valid bearer secret is required"
         try:
-            envelope = json.loads(request.rfile.read(length) or b"{}")
+            envelope = json.loads(body or b"{}")
         except ValueError:
-            return _answer(request, HTTPStatus.BAD_REQUEST, "the body is not a JSON notification envelope")
+            return HTTPStatus.BAD_REQUEST, "the body is not a JSON notification envelope"
         if not isinstance(envelope, dict):
-            return _answer(request, HTTPStatus.BAD_REQUEST, "the body is not a JSON notification envelope")
+            return HTTPStatus.BAD_REQUEST, "the body is not a JSON notification envelope"
         found, ignored = pushes(envelope)
         recorded = 0
         for push in found:
@@ -153,16 +130,7 @@ class NotificationsEndpoint:
             except DomainError as error:
                 # A push we cannot record is reported to the registry, which retries with backoff.
                 log.warning("push of %s/%s:%s not recorded: %s", push.namespace, push.stream, push.tag, error)
-                return _answer(request, HTTPStatus.UNPROCESSABLE_ENTITY, error.message)
+                return HTTPStatus.UNPROCESSABLE_ENTITY, error.message
             recorded += 1
         log.info("registry notification: %d pushes recorded, %d events ignored", recorded, ignored)
-        return _answer(request, HTTPStatus.OK, "")
-
-
-def _answer(request: BaseHTTPRequestHandler, status: HTTPStatus, message: str) -> None:
-    body = message.encode()
-    request.send_response(status)
-    request.send_header("Content-Type", "text/plain; charset=utf-8")
-    request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    request.wfile.write(body)
+        return HTTPStatus.OK, ""

@@ -49,8 +49,8 @@ from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
 from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
+from .http_app import HttpSide, start_http_side
 from .import_servicer import ImportServicer
-from .registry_notifications import NotificationsEndpoint
 from .secret_servicer import SecretServicer
 from .servicer import ImageStreamServicer
 from .watch_servicer import WatchServicer
@@ -115,8 +115,11 @@ class ServerConfig:
     import_interval: float = 900.0
     # Import registry tags and repositories that wait for their first import, in the background.
     auto_import: bool = True
-    # HOST:PORT of the registry notifications endpoint (empty: off), and the secret registries must send.
+    # HOST:PORT of the HTTP side: registry notifications, the registry token service, health (empty: off).
+    http_listen: str = ""
+    # The HTTP side's former name, when only notifications were served there (deprecated: use http_listen).
     notifications_listen: str = ""
+    # The secret registries send with their notifications (empty: no notifications route).
     notifications_secret: str = ""
     # The key that encrypts pull secrets (store/crypto.py says where it comes from when not given).
     secret_key: SecretKeyConfig = field(default_factory=SecretKeyConfig)
@@ -141,7 +144,7 @@ class RunningServer:
         health_servicer: health.aio.HealthServicer,
         registry: RegistryClient,
         scheduler: asyncio.Task[None] | None,
-        notifications: NotificationsEndpoint | None = None,
+        http: HttpSide | None = None,
         executor: ThreadPoolExecutor | None = None,
         admin_token: str = "",
         access_cache: AccessCache | None = None,
@@ -153,7 +156,7 @@ class RunningServer:
         self.health = health_servicer
         self.registry = registry
         self.scheduler = scheduler
-        self.notifications = notifications
+        self.http = http
         self.executor = executor or ThreadPoolExecutor(max_workers=1)
         # The cluster administrator's token when this start created it (a new store), else empty.
         self.admin_token = admin_token
@@ -163,8 +166,8 @@ class RunningServer:
         await self.health.enter_graceful_shutdown()
         self.hub.close_watchers()
         await self.server.stop(grace)
-        if self.notifications is not None:
-            self.notifications.stop()
+        if self.http is not None:
+            await self.http.stop()
         if self.scheduler is not None:
             self.scheduler.cancel()
             await asyncio.gather(self.scheduler, return_exceptions=True)
@@ -234,17 +237,7 @@ async def start(config: ServerConfig) -> RunningServer:
         if config.auto_import or config.import_interval > 0
         else None
     )
-    notifications = None
-    if config.notifications_listen:
-        if not config.notifications_secret:
-            raise ValueError("the registry notifications endpoint needs a secret")
-        notifications = NotificationsEndpoint(
-            config.notifications_listen,
-            config.notifications_secret,
-            service.commands,
-            project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
-        )
-        notifications.start()
+    http = await start_http_side(config, service, access_cache, executor)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
@@ -259,7 +252,7 @@ async def start(config: ServerConfig) -> RunningServer:
         health_servicer,
         registry,
         scheduler,
-        notifications,
+        http,
         executor,
         admin_token=admin_token,
         access_cache=access_cache,

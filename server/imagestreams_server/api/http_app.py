@@ -1,0 +1,183 @@
+"""The service's HTTP side: one ASGI application (Starlette) on uvicorn, on one address beside the gRPC port.
+
+Registries speak HTTP/1.1 and JSON, not gRPC: their push notifications, the token service their clients log
+in through, and a health check live here. Every route shares the gRPC side's application layer, access
+snapshot and worker threads; blocking work (the store, a registry) runs on those threads, never on the event
+loop. Request bodies are bounded, and no header value (a token, a secret) is ever logged: uvicorn's access
+log is off, and the routes log only what they decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .registry_notifications import PATH as NOTIFICATIONS_PATH
+from .registry_notifications import RegistryNotifications
+
+if TYPE_CHECKING:
+    from ..application.access_snapshot import AccessCache
+    from ..application.service import Service
+    from .server import ServerConfig
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+# Headers (request line included) larger than this are refused by the HTTP parser.
+MAX_HEADER_BYTES = 16 * 1024
+# Connections served at once; past it uvicorn answers 503 rather than queueing without bound.
+MAX_CONNECTIONS = 1000
+
+_T = TypeVar("_T")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past `limit` bytes (whatever Content-Length claims, it is counted)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class HttpApp:
+    """Builds the ASGI application from the parts this server runs (each optional)."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self.routes: list[Route] = [Route(HEALTH_PATH, self.health, methods=["GET", "HEAD"])]
+
+    async def blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Runs store or registry work on the server's worker threads (with the request's context)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def add_notifications(self, notifications: RegistryNotifications) -> None:
+        async def notify(request: Request) -> Response:
+            try:
+                body = await read_body(request, notifications.max_body)
+            except BodyTooLarge:
+                return PlainTextResponse("envelope too large", status_code=413)
+            status, message = await self.blocking(
+                notifications.handle, request.headers.get("authorization", ""), body
+            )
+            return PlainTextResponse(message, status_code=status)
+
+        self.routes.append(Route(NOTIFICATIONS_PATH, notify, methods=["POST"]))
+
+    def add_route(self, route: Route) -> None:
+        self.routes.append(route)
+
+    @staticmethod
+    async def health(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    def build(self) -> Starlette:
+        return Starlette(routes=self.routes)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the process's own (`serve`) decide when everything stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HttpSide:
+    """The HTTP server on its own address. The socket is bound when this is made, so a busy address stops the
+    start at once and port 0 gives a known port; serving starts with `start`."""
+
+    def __init__(self, listen: str, app: Starlette) -> None:
+        host, _, port = listen.rpartition(":")
+        host = host.strip("[]") or "127.0.0.1"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, int(port)))
+        except (OSError, ValueError) as error:
+            self._socket.close()
+            raise OSError(f"cannot listen on {listen} (HTTP): the address is in use or not available") from error
+        self._socket.listen(128)
+        self._socket.setblocking(False)
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            http="h11",
+            lifespan="off",
+            # Our logging stays as the process set it up; no access log (it would carry query strings).
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_keep_alive=15,
+            # A stopping server waits this long for requests in flight.
+            timeout_graceful_shutdown=5,
+        )
+        self._server = _Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="http")
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # raises what stopped it
+                raise OSError("the HTTP server stopped as it started")
+            await asyncio.sleep(0.01)
+        log.info("serving HTTP (registry notifications, token service, health) on %s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            self._socket.close()
+            return
+        self._server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._socket.close()
+
+
+async def start_http_side(
+    config: ServerConfig, service: Service, access_cache: AccessCache, executor: Executor
+) -> HttpSide | None:
+    """The HTTP side this configuration asks for, serving (None when it names no address)."""
+    listen = config.http_listen or config.notifications_listen
+    if not listen:
+        return None
+    if config.notifications_listen and not config.notifications_secret:
+        raise ValueError("the registry notifications endpoint needs a secret")
+    app = HttpApp(executor)
+    if config.notifications_secret:
+        app.add_notifications(
+            RegistryNotifications(
+                config.notifications_secret,
+                service.commands,
+                project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
+            )
+        )
+    side = HttpSide(listen, app.build())
+    await side.start()
+    return side
