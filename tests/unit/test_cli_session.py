@@ -50,6 +50,8 @@ class FakeCluster(access_grpc.AccessServiceServicer, project_grpc.ProjectService
     tokens: dict[str, str] = field(default_factory=lambda: {ADMIN: "admin", ALICE: "alice"})
     projects: dict[str, str] = field(default_factory=lambda: {"default": "", "team-a": "Team A"})
     calls: list[Call] = field(default_factory=list)
+    # CreateProject answers ABORTED this many times first.
+    collisions: int = 0
 
     def _caller(self, method: str, request: Any, context: grpc.ServicerContext) -> str:
         metadata = dict(context.invocation_metadata())
@@ -104,6 +106,9 @@ class FakeCluster(access_grpc.AccessServiceServicer, project_grpc.ProjectService
 
     def CreateProject(self, request: Any, context: grpc.ServicerContext) -> project_api.CreateProjectResponse:
         user = self._caller("CreateProject", request, context)
+        if self.collisions:
+            self.collisions -= 1
+            context.abort(grpc.StatusCode.ABORTED, "the change collided with other writers; try again")
         self.projects[request.name] = request.display_name
         project = project_api.Project(name=request.name, display_name=request.display_name, requester=user)
         return project_api.CreateProjectResponse(project=project, position=4)
@@ -251,6 +256,20 @@ def test_every_call_of_one_command_has_the_same_request_id_and_each_command_a_ne
     ids = [c.request_id for c in cli.cluster.calls]
     assert len(ids) == 3 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_each_write_has_its_own_request_id_under_the_command_s_and_keeps_it_when_retried(cli: Cli) -> None:
+    cli.run("login", f"--token={ADMIN}")
+    cli.cluster.collisions = 2
+    before = len(cli.cluster.calls)
+    assert cli.run("new-project", "team-b")[0] == 0
+    creates = [c.request_id for c in cli.cluster.calls[before:] if c.method == "CreateProject"]
+    # Tried three times (two ABORTED), always as the same write: the server answers a repeat once.
+    assert len(creates) == 3 and len(set(creates)) == 1
+    command, _, number = creates[0].rpartition("-")
+    assert len(command) == 32 and int(command, 16) >= 0 and number == "1"
+    reads = {c.request_id for c in cli.cluster.calls[before:] if c.method != "CreateProject"}
+    assert reads <= {command}
 
 
 def test_logout_revokes_the_token_and_removes_it_but_keeps_the_context(cli: Cli) -> None:

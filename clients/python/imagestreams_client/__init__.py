@@ -8,7 +8,9 @@ with Client("127.0.0.1:50051", token=token) as client:
         ...
 
 Every client (`Client`, `SecretClient`, `AccessClient`, `ProjectClient`) takes the same credentials: `token`,
-sent as `authorization: Bearer TOKEN` on every call, and `tls` (a `TLSConfig`) for a TLS channel.
+sent as `authorization: Bearer TOKEN` on every call, and `tls` (a `TLSConfig`) for a TLS channel. Writes
+carry a request id of their own and are retried with it when their outcome is unknown (`retry`, a
+`RetryPolicy`; see writes.py).
 """
 
 from .access import AccessClient
@@ -17,8 +19,10 @@ from .projects import ProjectClient
 from .secrets import SecretClient
 from .tls import TLSConfig
 from .watch import Backoff, Client, Follow, Reconnect, WatchCall
+from .writes import NO_RETRY, RetryPolicy
 
 __all__ = [
+    "NO_RETRY",
     "AccessClient",
     "Backoff",
     "Client",
@@ -27,6 +31,7 @@ __all__ = [
     "ImageStreamsError",
     "ProjectClient",
     "Reconnect",
+    "RetryPolicy",
     "SecretClient",
     "TLSConfig",
     "WatchCall",

@@ -103,7 +103,10 @@ class MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClie
         return f"MetadataInterceptor(keys={[key for key, _ in self._metadata]})"
 
     def _with_metadata(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
-        metadata = [*(details.metadata or ()), *self._metadata]
+        own = list(details.metadata or ())
+        # A write brings its own request id (one per write, see writes.py); the fixed one goes with the rest.
+        present = {key for key, _ in own}
+        metadata = [*own, *((k, v) for k, v in self._metadata if k not in present)]
         return _CallDetails(
             details.method,
             details.timeout,

@@ -26,6 +26,7 @@ from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 from . import client as unary
 from .errors import ImageStreamsError
 from .tls import TLSConfig
+from .writes import DEFAULT_RETRY, RetryPolicy
 
 # Strings: the generated enums are classes to type checkers but EnumTypeWrapper instances at run time.
 ChangeKind: TypeAlias = "watch_api.ChangeKind"
@@ -293,8 +294,9 @@ class Client(unary.Client):
         token: str | None = None,
         tls: TLSConfig | None = None,
         request_id: str | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
-        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id)
+        super().__init__(address, timeout, token=token, tls=tls, request_id=request_id, retry=retry)
         self._watch_channel: grpc.Channel | None = None
         self._watch_stub: Any = None
         self._watch_lock = threading.Lock()
