@@ -89,6 +89,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "(env IMAGESTREAMS_HTTP_LISTEN)",
     )
     parser.add_argument(
+        "--registry-token-key",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_KEY", ""),
+        help="ECDSA P-256 key (PEM) that signs registry tokens; replicas share one (env "
+        "IMAGESTREAMS_REGISTRY_TOKEN_KEY; default DATA_DIR/registry-token.key, made on first start)",
+    )
+    parser.add_argument(
+        "--registry-token-cert",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_CERT", ""),
+        help="the certificate of --registry-token-key, the registry's rootcertbundle (env "
+        "IMAGESTREAMS_REGISTRY_TOKEN_CERT; default DATA_DIR/registry-token.crt)",
+    )
+    parser.add_argument(
+        "--registry-token-service",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_SERVICE", "imagestreams-registry"),
+        help="the registry's auth.token.service: the audience of the tokens issued (default imagestreams-registry)",
+    )
+    parser.add_argument(
+        "--registry-token-issuer",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_ISSUER", "imagestreams"),
+        help="the registry's auth.token.issuer (default imagestreams)",
+    )
+    parser.add_argument(
         "--notifications-listen",
         default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_LISTEN", ""),
         help="deprecated name of --http-listen (env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
@@ -150,6 +174,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     # Imported here: the server pulls in the database drivers, which every other verb can do without.
     from imagestreams_server.api.server import InsecureListen, ServerConfig, TlsConfig, serve
+    from imagestreams_server.application.registry_tokens import TokenSettings
     from imagestreams_server.application.watching import WatchSettings
     from imagestreams_server.store.config import StoreConfig
     from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
@@ -170,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
             "error: --notifications-listen needs a secret: --notifications-secret-file PATH, or "
             "IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE or IMAGESTREAMS_NOTIFICATIONS_SECRET in the environment"
         )
+    if bool(args.registry_token_key) != bool(args.registry_token_cert):
+        raise SystemExit("error: --registry-token-key and --registry-token-cert go together")
     if args.import_interval < 0:
         raise SystemExit("error: --import-interval must not be negative")
     if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
@@ -202,6 +229,12 @@ def run(args: argparse.Namespace) -> int:
         import_interval=args.import_interval,
         auto_import=args.auto_import,
         http_listen=args.http_listen or args.notifications_listen,
+        registry_tokens=TokenSettings(
+            service=args.registry_token_service,
+            issuer=args.registry_token_issuer,
+            key_file=Path(args.registry_token_key) if args.registry_token_key else None,
+            cert_file=Path(args.registry_token_cert) if args.registry_token_cert else None,
+        ),
         notifications_listen=args.notifications_listen,
         notifications_secret=notifications_secret,
         # The key's value is read from the environment only: on a command line, `ps` would show it.

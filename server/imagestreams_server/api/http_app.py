@@ -28,6 +28,7 @@ from .registry_notifications import RegistryNotifications
 
 if TYPE_CHECKING:
     from ..application.access_snapshot import AccessCache
+    from ..application.registry_tokens import SigningKey
     from ..application.service import Service
     from .server import ServerConfig
 
@@ -78,9 +79,7 @@ class HttpApp:
                 body = await read_body(request, notifications.max_body)
             except BodyTooLarge:
                 return PlainTextResponse("envelope too large", status_code=413)
-            status, message = await self.blocking(
-                notifications.handle, request.headers.get("authorization", ""), body
-            )
+            status, message = await self.blocking(notifications.handle, request.headers.get("authorization", ""), body)
             return PlainTextResponse(message, status_code=status)
 
         self.routes.append(Route(NOTIFICATIONS_PATH, notify, methods=["POST"]))
@@ -140,6 +139,8 @@ class HttpSide:
         )
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None
+        # The registry token service's signing key (its certificate is the registry's rootcertbundle).
+        self.token_key: SigningKey | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="http")
@@ -178,6 +179,14 @@ async def start_http_side(
                 project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
             )
         )
+    from .registry_tokens import RegistryTokenService
+
+    settings = config.registry_tokens
+    key = await app.blocking(settings.signing_key, config.store.data_dir)
+    tokens = RegistryTokenService(app, key, settings, access_cache, service.queries, service.clock)
+    for route in tokens.routes():
+        app.add_route(route)
     side = HttpSide(listen, app.build())
+    side.token_key = key
     await side.start()
     return side

@@ -36,6 +36,7 @@ from ..application.access import AccessCommands
 from ..application.access_snapshot import AccessCache
 from ..application.caller import ContextExecutor
 from ..application.importing import Importing
+from ..application.registry_tokens import TokenSettings
 from ..application.scheduling import ScheduledImports
 from ..application.secrets import Secrets
 from ..application.service import Service, new_uid
@@ -121,6 +122,8 @@ class ServerConfig:
     notifications_listen: str = ""
     # The secret registries send with their notifications (empty: no notifications route).
     notifications_secret: str = ""
+    # The registry token service on the HTTP side: its service and issuer names, token lifetime, signing key.
+    registry_tokens: TokenSettings = field(default_factory=TokenSettings)
     # The key that encrypts pull secrets (store/crypto.py says where it comes from when not given).
     secret_key: SecretKeyConfig = field(default_factory=SecretKeyConfig)
     tls: TlsConfig | None = None

@@ -1,4 +1,5 @@
-"""`isctl adm policy ...` (cluster-wide roles) and `isctl adm groups new|add-users|remove-users`."""
+"""`isctl adm policy ...` (cluster-wide roles), `isctl adm groups new|add-users|remove-users`, and
+`isctl adm registry-config`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 
 from ..context import Context, Subparsers, prose
 from ..role_changes import add_role_change_parsers, go_quoted
+from . import registry_config
 
 GROUP_PREFIX = "group.user.openshift.io/"
 
@@ -59,6 +61,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         epilog=GROUP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    registry_config.add_parser(areas, parents)
     group_commands = groups.add_subparsers(dest="adm_groups_command", metavar="COMMAND", required=True)
     new = group_commands.add_parser("new", parents=parents, help="create a group, with members or without")
     new.add_argument("name", metavar="GROUP")
