@@ -201,6 +201,15 @@ def test_the_token_holds_exactly_what_roles_allow(setup: Setup) -> None:
     assert setup.token_claims(puller, "repository").status_code == 400
 
 
+def test_the_servers_own_reader_may_pull_and_nothing_else(setup: Setup) -> None:
+    username, password = setup.server.running.http.token_key.reader_credential()
+    url = f"http://127.0.0.1:{setup.server.http_port}/v2/token"
+    scopes = [("scope", "repository:team/app:pull,push"), ("scope", "registry:catalog:*")]
+    reply = httpx.get(url, params=scopes, auth=(username, password))
+    assert [a["actions"] for a in claims_of(reply)["access"]] == [["pull"], []]
+    assert httpx.get(url, params=scopes, auth=(username, password + "x")).status_code == 401
+
+
 def test_a_puller_pulls_and_cannot_push_a_stranger_can_do_neither(setup: Setup) -> None:
     stream = unique("p")
     image = upstream_image(setup, stream, f"{stream} pulled")
@@ -252,6 +261,12 @@ def test_a_push_creates_the_stream_as_the_pusher_and_the_same_digest_again_recor
     view = get_istag(setup.server.stub, f"{stream}:v1")
     assert view.image.name == image.digest
     assert view.pull_spec == f"{setup.registry}/team/{stream}@{image.digest}"
+    # Its metadata was read from the registry, as an import reads it.
+    assert view.image.metadata_known and view.image.metadata.architecture == "amd64"
+    assert [(layer.name, layer.size) for layer in view.image.layers] == [
+        (support.sha256(blob), len(blob)) for blob in image.layers
+    ]
+    assert view.image.metadata.size == len(image.config) + sum(len(blob) for blob in image.layers)
     before = setup.server.stub.GetImageStream(api.GetImageStreamRequest(namespace="team", name=stream))
 
     again = setup.push(f"source/{stream}:v1", f"team/{stream}:v1", builder)

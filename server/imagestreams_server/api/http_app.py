@@ -141,6 +141,8 @@ class HttpSide:
         self._task: asyncio.Task[None] | None = None
         # The registry token service's signing key (its certificate is the registry's rootcertbundle).
         self.token_key: SigningKey | None = None
+        # Run once the server has stopped (clients it owns).
+        self.on_stop: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="http")
@@ -159,34 +161,47 @@ class HttpSide:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._socket.close()
+        for callback in self.on_stop:
+            callback()
 
 
 async def start_http_side(
     config: ServerConfig, service: Service, access_cache: AccessCache, executor: Executor
 ) -> HttpSide | None:
     """The HTTP side this configuration asks for, serving (None when it names no address)."""
+    from ..application.pushed_images import PushedImages
+    from ..importer import RegistryClient, RetryPolicy
+    from .registry_tokens import RegistryTokenService
+
     listen = config.http_listen or config.notifications_listen
     if not listen:
         return None
     if config.notifications_listen and not config.notifications_secret:
         raise ValueError("the registry notifications endpoint needs a secret")
     app = HttpApp(executor)
-    if config.notifications_secret:
-        app.add_notifications(
-            RegistryNotifications(
-                config.notifications_secret,
-                service.commands,
-                project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
-            )
-        )
-    from .registry_tokens import RegistryTokenService
-
     settings = config.registry_tokens
     key = await app.blocking(settings.signing_key, config.store.data_dir)
     tokens = RegistryTokenService(app, key, settings, access_cache, service.queries, service.clock)
     for route in tokens.routes():
         app.add_route(route)
-    side = HttpSide(listen, app.build())
+    # Reads pushed images' metadata while the registry waits for the notification's answer: kept short.
+    registry = RegistryClient(timeout=5.0, retry=RetryPolicy(max_attempts=2, max_backoff=1.0, total_timeout=8.0))
+    if config.notifications_secret:
+        pushed = PushedImages(registry, key, service.queries, config.registry_hostname)
+        app.add_notifications(
+            RegistryNotifications(
+                config.notifications_secret,
+                service.commands,
+                project_exists=lambda namespace: access_cache.fresh().project_exists(namespace),
+                read_metadata=pushed.metadata,
+            )
+        )
+    try:
+        side = HttpSide(listen, app.build())
+    except OSError:
+        registry.close()
+        raise
     side.token_key = key
+    side.on_stop.append(registry.close)
     await side.start()
     return side

@@ -2,9 +2,12 @@
 
 A registry posts an envelope of events after each push. For every manifest pushed by tag to
 `<registry>/<namespace>/<name>:<tag>`, the image is recorded at tag `<tag>` of image stream `<namespace>/<name>`
-(created if needed), exactly as an image stream mapping does. The registry authenticates with a shared
-secret in its configured `Authorization: Bearer <secret>` header; anything else is 401. Pushing the same
-digest again, or importing it later from the same pull spec, records nothing new.
+(created if needed), exactly as an image stream mapping does, with the image's metadata read from the
+registry as an import reads it (`application/pushed_images.py`), and the pusher as the actor: the user name
+the registry authenticated, which with token authentication against this service is the isctl user. The
+registry authenticates with a shared secret in its configured `Authorization: Bearer <secret>` header;
+anything else is 401. Pushing the same digest again, or importing it later from the same pull spec, records
+nothing new.
 
 A push that names no stream here is ignored with a warning, and the envelope is still answered 200: a
 repository that is not `<project>/<stream>` (nested, `team/a/b`, or not a valid name), and a push into a
@@ -93,10 +96,13 @@ class RegistryNotifications:
         secret: str,
         commands: Commands,
         project_exists: Callable[[str], bool] = lambda ns: True,
+        read_metadata: Callable[[str, str], dict[str, Any]] | None = None,
     ) -> None:
         self.secret = secret
         self.commands = commands
         self.project_exists = project_exists
+        # (digest, pull spec) -> the image's metadata read from the registry ({}: not known).
+        self.read_metadata = read_metadata
 
     def handle(self, authorization: str, body: bytes) -> tuple[int, str]:
         """The HTTP status and message for an envelope sent with this `Authorization` header."""
@@ -121,9 +127,12 @@ class RegistryNotifications:
                 )
                 ignored += 1
                 continue
+            metadata = self.read_metadata(push.digest, push.docker_image_reference) if self.read_metadata else {}
             try:
                 self.commands.create_mapping(
-                    MappingInput(push.namespace, push.stream, push.tag, push.digest, push.docker_image_reference),
+                    MappingInput(
+                        push.namespace, push.stream, push.tag, push.digest, push.docker_image_reference, metadata
+                    ),
                     actor=push.actor,
                     cause="registry push",
                 )

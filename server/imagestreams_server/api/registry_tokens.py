@@ -89,7 +89,7 @@ class RegistryTokenService:
             access = [_only_pull(scope) for scope in scopes]
         else:
             access = await self.app.blocking(granted, snapshot, identity, scopes, self._stream_exists)
-        issued = issue(self.key, self.settings, "" if identity.anonymous else identity.username, access, self.clock())
+        issued = issue(self.key, self.settings, identity.username, access, self.clock())
         log.debug("registry token for %s: %s", identity.username, _summary(access))
         return JSONResponse(
             {

@@ -35,7 +35,8 @@ DEFAULT_LIFETIME = 300
 # Scopes one request may ask for (docker asks for one or two).
 MAX_SCOPES = 32
 # The user the server itself is when it reads a pushed image's metadata from the registry (pull only).
-METADATA_READER = "system:imagestreams:registry-reader"
+# No `:` in it: Basic authentication ends the user name at the first one.
+METADATA_READER = "imagestreams.registry-reader"
 
 
 class ScopeError(ValueError):

@@ -107,7 +107,8 @@ def run(args: argparse.Namespace, context: object) -> int:
         "    - name: imagestreams\n"
         f"      url: {url}/registry/notifications\n"
         f'      headers: {{Authorization: ["Bearer {secret}"]}}\n'
-        "      timeout: 2s\n"
+        # Room for the service to read the pushed image's metadata from the registry before it answers.
+        "      timeout: 10s\n"
         "      threshold: 5\n"
         "      backoff: 1s\n"
     )
