@@ -41,6 +41,7 @@ from ..application.scheduling import ScheduledImports
 from ..application.secrets import Secrets
 from ..application.service import Service, new_uid
 from ..application.watching import Watching, WatchSettings
+from ..domain import limits
 from ..importer import RegistryClient
 from ..store import access_rows
 from ..store.app import EventLog
@@ -194,7 +195,11 @@ async def start(config: ServerConfig) -> RunningServer:
     # Each task runs with the submitting request's context variables: the caller recorded on its events.
     executor = ContextExecutor(max_workers=config.workers, thread_name_prefix="imagestreams")
     # A second server on a busy address is an error at start, not a silent twin splitting the clients.
-    grpc_server = grpc.aio.server(migration_thread_pool=executor, options=[("grpc.so_reuseport", 0)])
+    # The request size limit is stated, not left to grpc's default: a larger request is RESOURCE_EXHAUSTED.
+    grpc_server = grpc.aio.server(
+        migration_thread_pool=executor,
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", limits.MAX_REQUEST_BYTES)],
+    )
     port = _bind(grpc_server, config)
     secret_box = load_secret_box(config.secret_key, config.store)
     event_log = EventLog(config.store)

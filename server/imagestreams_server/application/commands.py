@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..domain import limits
 from ..domain.errors import AlreadyExists, FailedPrecondition, InvalidField
 from ..domain.image import validate_image
 from ..domain.imagestream import ImageStream
@@ -100,6 +101,8 @@ class Commands:
     def create_stream(self, data: StreamInput) -> tuple[ImageStream, int]:
         name = StreamName(data.namespace, data.name)
         name.validate("image_stream")
+        limits.check_annotations(data.annotations, "image_stream.annotations")
+        limits.check_count("image_stream.spec_tags", len(data.spec_tags), limits.MAX_SPEC_TAGS, "spec tags")
         specs = [_validated_spec(spec, f"image_stream.spec_tags[{i}]") for i, spec in enumerate(data.spec_tags)]
 
         def command(unit: UnitOfWork) -> ImageStream:
@@ -150,6 +153,8 @@ class Commands:
                     f"update_mask.paths[{i}]", f'"{path}" cannot be updated; use one of {", ".join(UPDATABLE_PATHS)}'
                 )
         wanted = set(paths or UPDATABLE_PATHS)
+        if "annotations" in wanted:
+            limits.check_annotations(data.annotations, "image_stream.annotations")
 
         def command(unit: UnitOfWork) -> ImageStream:
             stream = unit.stream(name)
@@ -195,6 +200,7 @@ class Commands:
 
     def tag(self, data: TagInput) -> TagResult:
         validate_namespace(data.namespace)
+        limits.check_tag_request(len(data.destinations), data.annotations)
         source = _validated_source(data)
         destinations = _validated_destinations(data)
         if data.alias:
@@ -204,9 +210,15 @@ class Commands:
             context = unit.context
             resolved, source_stream = self._resolve_tag_source(unit, data, source)
             specs, messages = [], []
-            for dest in destinations:
+            for i, dest in enumerate(destinations):
                 stream = unit.stream_for_write(StreamName(dest.namespace, dest.stream))
                 existing = stream.spec_tags.get(dest.tag)
+                if existing is None and len(stream.spec_tags) >= limits.MAX_SPEC_TAGS:
+                    raise InvalidField(
+                        f"destinations[{i}]",
+                        f'image stream "{stream.namespace}/{stream.name}" has {len(stream.spec_tags)} spec tags, '
+                        "the most a stream may have",
+                    )
                 annotations = data.annotations
                 if annotations is None:
                     annotations = dict(existing.annotations) if existing else {}
@@ -404,6 +416,7 @@ def _check_alias_destinations(data: TagInput, source: Source, destinations: list
 def _validated_spec(spec: TagSpec, prefix: str) -> TagSpec:
     """Checks a spec tag given in full (CreateImageStream) the way the Tag command checks its flags."""
     validate_tag(spec.name, f"{prefix}.name")
+    limits.check_annotations(spec.annotations, f"{prefix}.annotations")
     source = spec.source
     if source is None:
         return spec

@@ -6,16 +6,15 @@ import re
 from dataclasses import dataclass
 
 from .errors import InvalidField
+from .limits import DNS_SUBDOMAIN_MAX as DNS_SUBDOMAIN_MAX  # named here too, beside its pattern
+from .limits import NAMESPACE_MAX, QUALIFIED_NAME_MAX
 
 NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-NAMESPACE_MAX = 63
 # Kubernetes object names (secrets, service accounts): a DNS-1123 subdomain.
 DNS_SUBDOMAIN_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-DNS_SUBDOMAIN_MAX = 253
 STREAM_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
-# namespace + "/" + name may not be longer than this (a registry repository path limit).
-QUALIFIED_NAME_MAX = 255
-# The docker grammar of a tag, ASCII only: a word character, then up to 127 word characters, dots or dashes.
+# The docker grammar of a tag, ASCII only: a word character, then up to 127 word characters, dots or dashes
+# (limits.TAG_MAX in all).
 TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 DEFAULT_TAG = "latest"
 

@@ -3,23 +3,26 @@
 The application passes the domain events and the saved aggregates down with the stored events
 (`EventLog._record`); once the database has handed out the positions, the read models are written with them.
 On PostgreSQL the events table is locked for the transaction, so projections run in commit order.
+
+On PostgreSQL the append does not use the library's pipelined insert: `Pipeline.sync()` in psycopg stops
+sending once it has queued its Sync and then only waits to read, so when the one INSERT that carries a batch
+is larger than the socket's send buffer (a few MB: a Tag into a thousand new streams) the rest of it stays in
+the client's buffer while the server waits for it, holding the events table's lock, and neither side ever
+moves again. Each statement here is sent in full before its answer is awaited.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import retry
 
 from . import readmodel
 from .sql import Sql
-
-_ABORT_TRANSACTION = "DO $$ BEGIN RAISE EXCEPTION 'read models could not be written'; END $$"
 
 
 def _project(sql: Sql, positions: Sequence[int] | None, kwargs: dict[str, Any]) -> None:
@@ -35,19 +38,23 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
         super()._create_table(curs)
         readmodel.create_tables(Sql(curs, sqlite=False))
 
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any):  # type: ignore[no-untyped-def]
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        try:
-            # A nested pipeline block syncs on exit, so a failing statement raises here.
-            with curs.connection.pipeline():
+    # The library's own retry of a lost connection or a lock timeout, kept as it is.
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One transaction: lock the events table, NOTIFY, insert the batch and read back its positions, then
+        write the read models; an error anywhere rolls all of it back."""
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            # Outside pipeline mode a statement is flushed to the end before its result is read, whatever
+            # its size.
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            positions = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            # The read-model rows are many small statements: pipelined, but only inside this block, whose
+            # exit flushes everything (a Flush request, then writes until the buffer is empty) before it
+            # waits for the results, and raises the first failed statement's error here.
+            with conn.pipeline():
                 _project(Sql(curs, sqlite=False), positions, kwargs)
-        except Exception:
-            # The base recorder holds an error raised here until its transaction block has ended, and that
-            # block commits unless the transaction failed in the database. Fail it there, so the COMMIT
-            # rolls back the events together with the read models.
-            with contextlib.suppress(psycopg.Error), curs.connection.pipeline():
-                curs.execute(_ABORT_TRANSACTION)
-            raise
         return positions
 
 
