@@ -14,6 +14,8 @@ from grpc_status import rpc_status
 from ..application.errors import ConcurrentUpdate, PermissionDenied, PositionNotReached, Unauthenticated
 from ..application.watching import ServerShuttingDown, WatcherTooSlow
 from ..domain.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidField, NotFound
+from ..store.deadline import DeadlineExceeded
+from ..store.health import StoreUnavailable
 
 DOMAIN = "imagestreams.v1"
 log = logging.getLogger(__name__)
@@ -114,6 +116,19 @@ def to_status(error: Exception) -> grpc.Status:
         )
     elif isinstance(error, DomainError):
         proto = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=error.message)
+    elif isinstance(error, StoreUnavailable):
+        # Why is in the server's log (store/health.py); the client learns only that a retry is worth it.
+        proto = status_pb2.Status(
+            code=code_pb2.UNAVAILABLE,
+            message="the store is unavailable: the database cannot be reached; try again",
+            details=[_error_info("STORE_UNAVAILABLE")],
+        )
+    elif isinstance(error, DeadlineExceeded):
+        # The caller has stopped waiting: work not yet started was not started, a statement still running was
+        # cancelled.
+        proto = status_pb2.Status(
+            code=code_pb2.DEADLINE_EXCEEDED, message=error.message, details=[_error_info("DEADLINE_EXCEEDED")]
+        )
     elif isinstance(error, OperationalError | InterfaceError | psycopg.OperationalError):
         # The database is unreachable or restarting: worth retrying, unlike an internal error.
         log.warning("store unavailable: %s", error.__class__.__name__)

@@ -18,6 +18,11 @@ class StoreConfig:
     lock_timeout: int = 5
     pool_size: int = 5
     max_overflow: int = 10
+    # Seconds a request waits for a pooled connection (and libpq for a new one) before the store counts as
+    # unreachable and the request answers UNAVAILABLE. Whole seconds (the library's setting is an integer).
+    pool_timeout: int = 3
+    # Seconds between probes of the database (health.py): how soon an outage, and the recovery, are seen.
+    probe_interval: float = 1.0
 
     @property
     def is_postgres(self) -> bool:
@@ -40,7 +45,8 @@ class StoreConfig:
         if self.is_postgres:
             params = conninfo_to_dict(self.database_url)
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.postgres",
+                # eventsourcing's PostgreSQL factory, with deadlines and fail-fast outages (pg_datastore.py).
+                PERSISTENCE_MODULE="imagestreams_server.store.pg_datastore:GuardedPostgresFactory",
                 POSTGRES_DBNAME=str(params.get("dbname") or params.get("user") or "postgres"),
                 POSTGRES_HOST=str(params.get("host") or "127.0.0.1"),
                 POSTGRES_PORT=str(params.get("port") or "5432"),
@@ -51,8 +57,11 @@ class StoreConfig:
                 POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
                 POSTGRES_PRE_PING="y",
                 # Seconds to wait for a pooled connection: a failing database surfaces (as UNAVAILABLE) in
-                # seconds rather than the library's 30 s per attempt.
-                POSTGRES_CONNECT_TIMEOUT="5",
+                # seconds rather than the library's 30 s per attempt (which it retries up to ten times).
+                POSTGRES_CONNECT_TIMEOUT=str(self.pool_timeout),
+                # Requests wait for a connection only as long as POSTGRES_CONNECT_TIMEOUT, however many wait.
+                POSTGRES_MAX_WAITING="0",
+                IMAGESTREAMS_PROBE_INTERVAL=str(self.probe_interval),
                 APPLICATION_RECORDER_TOPIC="imagestreams_server.store.recorders:ProjectingPostgresRecorder",
             )
         else:
