@@ -32,6 +32,7 @@ from imagestreams.v1 import access_service_pb2 as access_api
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import project_service_pb2 as project_api
+from imagestreams.v1 import registry_service_pb2 as registry_api
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams.v1 import secret_service_pb2 as secret_api
 from imagestreams.v1 import watch_service_pb2 as watch_api
@@ -827,6 +828,9 @@ ROWS: tuple[Row, ...] = (
         allowed=READ_OK,
     ),
     Row(f"{ACCESS}/ListRoles", "ListRoles", fixed(access_api.ListRolesRequest()), [], READ_OK),
+    Row(
+        "RegistryService/GetRegistryInfo", "GetRegistryInfo", fixed(registry_api.GetRegistryInfoRequest()), [], READ_OK
+    ),
     Row(
         f"{ACCESS}/CheckAccess",
         "CheckAccess(oneself)",

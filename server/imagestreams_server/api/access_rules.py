@@ -181,6 +181,7 @@ _IMPORT = "/imagestreams.v1.ImportService/"
 _SECRET = "/imagestreams.v1.SecretService/"
 _ACCESS = "/imagestreams.v1.AccessService/"
 _PROJECT = "/imagestreams.v1.ProjectService/"
+_REGISTRY = "/imagestreams.v1.RegistryService/"
 
 RULES: dict[str, Rule] = {
     # image streams
@@ -239,6 +240,8 @@ RULES: dict[str, Rule] = {
     _PROJECT + "GetProject": simple("get", "projects", "name"),
     _PROJECT + "ListProjects": Rule(lambda r, i, s: [], spans=("get", "projects")),
     _PROJECT + "DeleteProject": simple("delete", "projects", "name"),
+    # the registry's hostnames (`oc registry info`)
+    _REGISTRY + "GetRegistryInfo": Rule(None),
 }
 
 

@@ -27,6 +27,8 @@ from imagestreams.v1 import import_service_pb2 as import_api
 from imagestreams.v1 import import_service_pb2_grpc as import_grpc
 from imagestreams.v1 import project_service_pb2 as project_api
 from imagestreams.v1 import project_service_pb2_grpc as project_grpc
+from imagestreams.v1 import registry_service_pb2 as registry_api
+from imagestreams.v1 import registry_service_pb2_grpc as registry_grpc
 from imagestreams.v1 import secret_service_pb2 as secret_api
 from imagestreams.v1 import secret_service_pb2_grpc as secret_grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
@@ -53,6 +55,7 @@ from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
 from .http_app import HttpSide, start_http_side
 from .import_servicer import ImportServicer
+from .registry_servicer import RegistryServicer
 from .secret_servicer import SecretServicer
 from .servicer import ImageStreamServicer
 from .watch_servicer import WatchServicer
@@ -64,6 +67,7 @@ IMPORT_SERVICE_NAME = import_api.DESCRIPTOR.services_by_name["ImportService"].fu
 SECRET_SERVICE_NAME = secret_api.DESCRIPTOR.services_by_name["SecretService"].full_name
 ACCESS_SERVICE_NAME = access_api.DESCRIPTOR.services_by_name["AccessService"].full_name
 PROJECT_SERVICE_NAME = project_api.DESCRIPTOR.services_by_name["ProjectService"].full_name
+REGISTRY_SERVICE_NAME = registry_api.DESCRIPTOR.services_by_name["RegistryService"].full_name
 SERVICE_NAMES = (
     SERVICE_NAME,
     WATCH_SERVICE_NAME,
@@ -71,6 +75,7 @@ SERVICE_NAMES = (
     SECRET_SERVICE_NAME,
     ACCESS_SERVICE_NAME,
     PROJECT_SERVICE_NAME,
+    REGISTRY_SERVICE_NAME,
 )
 ADMIN_TOKEN_FILE = "admin.token"
 # Seconds a stopping server waits for work already running on its threads.
@@ -224,6 +229,9 @@ async def start(config: ServerConfig) -> RunningServer:
     access_grpc.add_AccessServiceServicer_to_server(AccessServicer(access, access_cache, executor), server)
     project_grpc.add_ProjectServiceServicer_to_server(ProjectServicer(access, access_cache, executor), server)
     api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
+    registry_grpc.add_RegistryServiceServicer_to_server(
+        RegistryServicer(config.registry_hostname, config.registry_public_hostname), server
+    )
     watch_grpc.add_WatchServiceServicer_to_server(
         WatchServicer(Watching(event_log, hub, executor, config.watch)), server
     )
