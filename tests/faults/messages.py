@@ -8,32 +8,18 @@ code behind it; integers reach the extremes of their type; enums take values the
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import imagestreams.v1
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from hypothesis import strategies as st
-from imagestreams.v1 import (
-    access_service_pb2,
-    image_stream_service_pb2,
-    import_service_pb2,
-    project_service_pb2,
-    secret_service_pb2,
-    watch_service_pb2,
-)
-
-SERVICE_MODULES: tuple[ModuleType, ...] = (
-    image_stream_service_pb2,
-    import_service_pb2,
-    watch_service_pb2,
-    secret_service_pb2,
-    access_service_pb2,
-    project_service_pb2,
-)
 
 # The project the fuzzed requests write into (made before they run).
 NAMESPACE = "fuzz"
@@ -50,10 +36,21 @@ class Rpc:
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
 
+    @property
+    def id(self) -> str:
+        """`Service.Method`, as test ids."""
+        return self.path.strip("/").rsplit(".", 1)[-1].replace("/", ".")
+
+
+def service_modules() -> list[ModuleType]:
+    """Every generated message module of the API (`*_pb2`): a service added later is fuzzed too."""
+    names = sorted(m.name for m in pkgutil.iter_modules(imagestreams.v1.__path__) if m.name.endswith("_pb2"))
+    return [importlib.import_module(f"imagestreams.v1.{name}") for name in names]
+
 
 def every_rpc() -> Iterator[Rpc]:
     """Every method of every service of the API, as the generated descriptors declare them."""
-    for module in SERVICE_MODULES:
+    for module in service_modules():
         for service in module.DESCRIPTOR.services_by_name.values():
             for method in service.methods:
                 yield Rpc(f"/{service.full_name}/{method.name}", method.input_type, method.server_streaming)

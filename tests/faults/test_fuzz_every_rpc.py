@@ -145,7 +145,7 @@ def fuzz_settings(count: int) -> settings:
     )
 
 
-@pytest.mark.parametrize("rpc", RPCS, ids=[rpc.name for rpc in RPCS])
+@pytest.mark.parametrize("rpc", RPCS, ids=[rpc.id for rpc in RPCS])
 def test_random_requests_get_a_precise_status(
     fuzzed: tuple[str, TestServer], closed_port: int, rpc: Rpc, tmp_path: Path
 ) -> None:
@@ -178,7 +178,7 @@ UNDECODABLE = [
 ]
 
 
-@pytest.mark.parametrize("rpc", RPCS, ids=[rpc.name for rpc in RPCS])
+@pytest.mark.parametrize("rpc", RPCS, ids=[rpc.id for rpc in RPCS])
 def test_undecodable_bytes_get_a_precise_status(fuzzed: tuple[str, TestServer], rpc: Rpc) -> None:
     _, server = fuzzed
     for payload in UNDECODABLE:
