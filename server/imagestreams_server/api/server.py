@@ -49,6 +49,8 @@ from ..store import access_rows
 from ..store.app import EventLog
 from ..store.config import StoreConfig
 from ..store.crypto import SecretKeyConfig, load_secret_box
+from ..store.health import StoreHealth, StoreUnavailable, wait_until_reachable
+from ..store.pg_datastore import health_of
 from ..store.pg_listener import PostgresListener
 from ..store.watch_hub import WatchHub
 from .access_guard import AccessGuard, GuardedServer
@@ -157,6 +159,7 @@ class RunningServer:
         executor: ThreadPoolExecutor | None = None,
         admin_token: str = "",
         access_cache: AccessCache | None = None,
+        store_health: StoreHealth | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -170,6 +173,7 @@ class RunningServer:
         # The cluster administrator's token when this start created it (a new store), else empty.
         self.admin_token = admin_token
         self.access_cache = access_cache
+        self.store_health = store_health
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
@@ -181,6 +185,8 @@ class RunningServer:
             self.scheduler.cancel()
             await asyncio.gather(self.scheduler, return_exceptions=True)
         await self.hub.stop()
+        if self.store_health is not None:
+            await asyncio.to_thread(self.store_health.stop)
         # Work already handed to the threads (a scheduler pass, a hub read) still runs after its task was
         # cancelled: let what has started finish before the store is closed under it; drop what has not. A task
         # stuck (waiting for a database that went away) gets STOP_WAIT seconds, then the store closes under it.
@@ -207,10 +213,7 @@ async def start(config: ServerConfig) -> RunningServer:
     )
     port = _bind(grpc_server, config)
     secret_box = load_secret_box(config.secret_key, config.store)
-    event_log = EventLog(config.store)
-    replayed = event_log.ensure_read_models()
-    if replayed:
-        log.info("rebuilt read models from %d events", replayed)
+    event_log = await _open_store(config.store)
     service = Service(
         event_log,
         registry_hostname=config.registry_hostname,
@@ -260,6 +263,10 @@ async def start(config: ServerConfig) -> RunningServer:
     await grpc_server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    store_health = health_of(event_log.recorder.datastore)  # type: ignore[attr-defined]
+    if store_health is not None:
+        _report_store_health(store_health, health_servicer)
+        store_health.start()
     return RunningServer(
         grpc_server,
         port,
@@ -272,7 +279,48 @@ async def start(config: ServerConfig) -> RunningServer:
         executor,
         admin_token=admin_token,
         access_cache=access_cache,
+        store_health=store_health,
     )
+
+
+async def _open_store(store: StoreConfig) -> EventLog:
+    """The log, its read models up to date. A PostgreSQL database that cannot be reached is waited for (with a
+    log line every few seconds) rather than ending the start: it may start after the service, or be restarting."""
+    while True:
+        if store.is_postgres:
+            await wait_until_reachable(store.database_url, store.describe(), float(store.pool_timeout))
+        event_log: EventLog | None = None
+        try:
+            event_log = EventLog(store)
+            replayed = event_log.ensure_read_models()
+        except StoreUnavailable as error:  # gone again between the probe and the opening
+            log.warning("the database at %s went away while opening the store (%s)", store.describe(), error.reason)
+            if event_log is not None:
+                event_log.close()
+            continue
+        if replayed:
+            log.info("rebuilt read models from %d events", replayed)
+        return event_log
+
+
+def _report_store_health(store_health: StoreHealth, health_servicer: health.aio.HealthServicer) -> None:
+    """The health service says NOT_SERVING while the database cannot be reached, SERVING again once it can."""
+    loop = asyncio.get_running_loop()
+    # Reports run one at a time and each says the state as it is then: the last one leaves the latest state.
+    serial = asyncio.Lock()
+
+    async def report() -> None:
+        async with serial:
+            up = store_health.up
+            status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+            for name in ("", *SERVICE_NAMES):
+                await health_servicer.set(name, status)
+
+    def listener(_up: bool) -> None:  # called on the probe's thread, or a worker's
+        if not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(report(), loop)
+
+    store_health.listeners.append(listener)
 
 
 def _bind(server: grpc.aio.Server, config: ServerConfig) -> int:
