@@ -47,9 +47,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_serving(
+    address: str, process: subprocess.Popen[bytes], log: Path, credentials: grpc.ChannelCredentials | None = None
+) -> None:
+    """Waits for the health check to answer; `credentials` for a server that speaks TLS."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    with grpc.insecure_channel(address) as channel:
+    channel_of = grpc.insecure_channel(address) if credentials is None else grpc.secure_channel(address, credentials)
+    with channel_of as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
