@@ -27,6 +27,7 @@ from ..store.access_rows import ProjectRow, ServiceAccountRow, TokenRow
 from . import convert, paging
 from .access_guard import request_access
 from .blocking import run_blocking
+from .idempotent import IdempotentWrites
 from .subjects import subject_from_pb, subject_pb
 
 T = TypeVar("T")
@@ -116,6 +117,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
         self.commands = commands
         self.cache = cache
         self.executor = executor
+        self.writes = IdempotentWrites(commands.log, executor)
 
     async def _run(self, context: Any, fn: Callable[[], T]) -> T:
         return await run_blocking(self.executor, context, fn)
@@ -142,7 +144,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
                 position=position,
             )
 
-        return await self._run(context, run)
+        return await self.writes.run(context, request, api.CreateUserResponse, run)
 
     async def ListUsers(self, request: api.ListUsersRequest, context: Any) -> Any:
         def run() -> api.ListUsersResponse:
@@ -166,8 +168,11 @@ class AccessServicer(api_grpc.AccessServiceServicer):
         return await self._run(context, run)
 
     async def DeleteUser(self, request: api.DeleteUserRequest, context: Any) -> Any:
-        return await self._run(
-            context, lambda: api.DeleteUserResponse(position=self.commands.delete_user(request.name))
+        return await self.writes.run(
+            context,
+            request,
+            api.DeleteUserResponse,
+            lambda: api.DeleteUserResponse(position=self.commands.delete_user(request.name)),
         )
 
     def _group_response(self, response: Any, result: tuple[Any, int]) -> Any:
@@ -178,24 +183,30 @@ class AccessServicer(api_grpc.AccessServiceServicer):
         return response(group=message, position=position)
 
     async def CreateGroup(self, request: api.CreateGroupRequest, context: Any) -> Any:
-        return await self._run(
+        return await self.writes.run(
             context,
+            request,
+            api.CreateGroupResponse,
             lambda: self._group_response(
                 api.CreateGroupResponse, self.commands.create_group(request.name, list(request.users))
             ),
         )
 
     async def AddGroupUsers(self, request: api.AddGroupUsersRequest, context: Any) -> Any:
-        return await self._run(
+        return await self.writes.run(
             context,
+            request,
+            api.AddGroupUsersResponse,
             lambda: self._group_response(
                 api.AddGroupUsersResponse, self.commands.change_group_users(request.name, add=list(request.users))
             ),
         )
 
     async def RemoveGroupUsers(self, request: api.RemoveGroupUsersRequest, context: Any) -> Any:
-        return await self._run(
+        return await self.writes.run(
             context,
+            request,
+            api.RemoveGroupUsersResponse,
             lambda: self._group_response(
                 api.RemoveGroupUsersResponse,
                 self.commands.change_group_users(request.name, remove=list(request.users)),
@@ -223,8 +234,11 @@ class AccessServicer(api_grpc.AccessServiceServicer):
         return await self._run(context, run)
 
     async def DeleteGroup(self, request: api.DeleteGroupRequest, context: Any) -> Any:
-        return await self._run(
-            context, lambda: api.DeleteGroupResponse(position=self.commands.delete_group(request.name))
+        return await self.writes.run(
+            context,
+            request,
+            api.DeleteGroupResponse,
+            lambda: api.DeleteGroupResponse(position=self.commands.delete_group(request.name)),
         )
 
     # -- service accounts -----------------------------------------------------------------------------------
@@ -241,7 +255,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
             )
             return api.CreateServiceAccountResponse(service_account=service_account_pb(row), position=position)
 
-        return await self._run(context, run)
+        return await self.writes.run(context, request, api.CreateServiceAccountResponse, run)
 
     async def ListServiceAccounts(self, request: api.ListServiceAccountsRequest, context: Any) -> Any:
         def run() -> api.ListServiceAccountsResponse:
@@ -257,8 +271,10 @@ class AccessServicer(api_grpc.AccessServiceServicer):
         return await self._run(context, run)
 
     async def DeleteServiceAccount(self, request: api.DeleteServiceAccountRequest, context: Any) -> Any:
-        return await self._run(
+        return await self.writes.run(
             context,
+            request,
+            api.DeleteServiceAccountResponse,
             lambda: api.DeleteServiceAccountResponse(
                 position=self.commands.delete_service_account(request.namespace, request.name)
             ),
@@ -267,6 +283,8 @@ class AccessServicer(api_grpc.AccessServiceServicer):
     # -- tokens ---------------------------------------------------------------------------------------------
 
     async def CreateToken(self, request: api.CreateTokenRequest, context: Any) -> Any:
+        # Not deduplicated by request id: its answer is the token itself, which the server keeps nowhere (only
+        # its hash). A retried CreateToken issues another token; the unused one can be revoked.
         def run() -> api.CreateTokenResponse:
             if not request.HasField("subject"):
                 raise InvalidField("subject", "subject is required: the user or service account the token is for")
@@ -306,7 +324,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
             _, position = self.commands.revoke_token(request.name)
             return api.DeleteTokenResponse(position=position)
 
-        return await self._run(context, run)
+        return await self.writes.run(context, request, api.DeleteTokenResponse, run)
 
     # -- policy ---------------------------------------------------------------------------------------------
 
@@ -318,7 +336,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
             )
             return api.AddRoleBindingResponse(role_binding=binding_pb(binding, position), position=position)
 
-        return await self._run(context, run)
+        return await self.writes.run(context, request, api.AddRoleBindingResponse, run)
 
     async def RemoveRoleBinding(self, request: api.RemoveRoleBindingRequest, context: Any) -> Any:
         def run() -> api.RemoveRoleBindingResponse:
@@ -327,7 +345,7 @@ class AccessServicer(api_grpc.AccessServiceServicer):
                 position=self.commands.remove_role_binding(request.namespace, request.role, subjects)
             )
 
-        return await self._run(context, run)
+        return await self.writes.run(context, request, api.RemoveRoleBindingResponse, run)
 
     async def ListRoleBindings(self, request: api.ListRoleBindingsRequest, context: Any) -> Any:
         def run() -> api.ListRoleBindingsResponse:
@@ -389,6 +407,7 @@ class ProjectServicer(project_grpc.ProjectServiceServicer):
         self.commands = commands
         self.cache = cache
         self.executor = executor
+        self.writes = IdempotentWrites(commands.log, executor)
 
     async def CreateProject(self, request: project_api.CreateProjectRequest, context: Any) -> Any:
         identity = _caller()
@@ -411,7 +430,7 @@ class ProjectServicer(project_grpc.ProjectServiceServicer):
             )
             return project_api.CreateProjectResponse(project=project_pb(row), position=position)
 
-        return await run_blocking(self.executor, context, run)
+        return await self.writes.run(context, request, project_api.CreateProjectResponse, run)
 
     async def GetProject(self, request: project_api.GetProjectRequest, context: Any) -> Any:
         def run() -> project_api.GetProjectResponse:
@@ -437,8 +456,9 @@ class ProjectServicer(project_grpc.ProjectServiceServicer):
         return await run_blocking(self.executor, context, run)
 
     async def DeleteProject(self, request: project_api.DeleteProjectRequest, context: Any) -> Any:
-        return await run_blocking(
-            self.executor,
+        return await self.writes.run(
             context,
+            request,
+            project_api.DeleteProjectResponse,
             lambda: project_api.DeleteProjectResponse(position=self.commands.delete_project(request.name)),
         )

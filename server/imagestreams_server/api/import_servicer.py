@@ -15,7 +15,7 @@ from ..application.importing import Importing, ImportInput, ImportResult, TagOut
 from ..application.queries import Queries
 from ..importer import ImportedImage
 from . import convert
-from .blocking import run_blocking
+from .idempotent import IdempotentWrites
 
 
 class ImportServicer(import_grpc.ImportServiceServicer):
@@ -23,11 +23,14 @@ class ImportServicer(import_grpc.ImportServiceServicer):
         self.importing = importing
         self.queries = queries
         self.executor = executor
+        self.writes = IdempotentWrites(importing.log, executor)
 
     async def ImportImage(
         self, request: import_api.ImportImageRequest, context: grpc.aio.ServicerContext
     ) -> import_api.ImportImageResponse:
-        return await run_blocking(self.executor, context, functools.partial(self._import, request))
+        return await self.writes.run(
+            context, request, import_api.ImportImageResponse, functools.partial(self._import, request)
+        )
 
     def _import(self, request: import_api.ImportImageRequest) -> import_api.ImportImageResponse:
         data = ImportInput(

@@ -17,6 +17,7 @@ from ..domain.secret import SecretType
 from . import convert, paging
 from .access_guard import visible_namespaces
 from .blocking import run_blocking
+from .idempotent import IdempotentWrites
 
 T = TypeVar("T")
 
@@ -31,6 +32,7 @@ class SecretServicer(api_grpc.SecretServiceServicer):
     def __init__(self, secrets: Secrets, executor: Executor) -> None:
         self.secrets = secrets
         self.executor = executor
+        self.writes = IdempotentWrites(secrets.log, executor)
 
     async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
         return await run_blocking(self.executor, context, fn)
@@ -53,7 +55,7 @@ class SecretServicer(api_grpc.SecretServiceServicer):
             view, position = self.secrets.create(data)
             return api.CreateSecretResponse(secret=secret_message(view), position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.CreateSecretResponse, run)
 
     async def GetSecret(self, request: api.GetSecretRequest, context: Any) -> Any:
         def run() -> api.GetSecretResponse:
@@ -82,7 +84,7 @@ class SecretServicer(api_grpc.SecretServiceServicer):
         def run() -> api.DeleteSecretResponse:
             return api.DeleteSecretResponse(position=self.secrets.delete(request.namespace, request.name))
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.DeleteSecretResponse, run)
 
     async def LinkSecret(self, request: api.LinkSecretRequest, context: Any) -> Any:
         def run() -> api.LinkSecretResponse:
@@ -90,14 +92,14 @@ class SecretServicer(api_grpc.SecretServiceServicer):
             view, position = self.secrets.link(request.namespace, request.service_account, request.name, purposes)
             return api.LinkSecretResponse(secret=secret_message(view), position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.LinkSecretResponse, run)
 
     async def UnlinkSecret(self, request: api.UnlinkSecretRequest, context: Any) -> Any:
         def run() -> api.UnlinkSecretResponse:
             view, position = self.secrets.unlink(request.namespace, request.service_account, request.name)
             return api.UnlinkSecretResponse(secret=secret_message(view), position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.UnlinkSecretResponse, run)
 
 
 def _purpose(value: int, field: str) -> str:

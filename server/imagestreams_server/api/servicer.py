@@ -18,6 +18,7 @@ from ..domain.state import StreamState
 from . import convert, paging
 from .access_guard import visible_namespaces as _visible
 from .blocking import run_blocking
+from .idempotent import IdempotentWrites
 
 T = TypeVar("T")
 
@@ -26,6 +27,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     def __init__(self, service: Service, executor: Executor) -> None:
         self.service = service
         self.executor = executor
+        self.writes = IdempotentWrites(service.log, executor)
 
     async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
         return await run_blocking(self.executor, context, fn)
@@ -52,7 +54,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             created, position = self.service.commands.create_stream(data)
             return api.CreateImageStreamResponse(image_stream=self._stream(created.state, position), position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.CreateImageStreamResponse, run)
 
     async def GetImageStream(self, request: api.GetImageStreamRequest, context: Any) -> Any:
         def run() -> api.GetImageStreamResponse:
@@ -109,14 +111,14 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             )
             return api.UpdateImageStreamResponse(image_stream=self._stream(updated.state, position), position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.UpdateImageStreamResponse, run)
 
     async def DeleteImageStream(self, request: api.DeleteImageStreamRequest, context: Any) -> Any:
         def run() -> api.DeleteImageStreamResponse:
             position = self.service.commands.delete_stream(request.namespace, request.name, request.expected_position)
             return api.DeleteImageStreamResponse(position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.DeleteImageStreamResponse, run)
 
     async def DescribeImageStream(self, request: api.DescribeImageStreamRequest, context: Any) -> Any:
         def run() -> api.DescribeImageStreamResponse:
@@ -151,14 +153,14 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 position=result.position,
             )
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.TagResponse, run)
 
     async def DeleteTag(self, request: api.DeleteTagRequest, context: Any) -> Any:
         def run() -> api.DeleteTagResponse:
             position = self.service.commands.delete_tag(request.namespace, request.stream, request.tag)
             return api.DeleteTagResponse(position=position)
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.DeleteTagResponse, run)
 
     async def GetImageStreamTag(self, request: api.GetImageStreamTagRequest, context: Any) -> Any:
         def run() -> api.GetImageStreamTagResponse:
@@ -234,4 +236,4 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             )
             return api.CreateImageStreamMappingResponse(position=self.service.commands.create_mapping(data))
 
-        return await self._call(context, run)
+        return await self.writes.run(context, request, api.CreateImageStreamMappingResponse, run)

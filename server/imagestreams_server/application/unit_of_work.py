@@ -17,12 +17,15 @@ from ..domain.image import Image, image_id
 from ..domain.imagestream import ImageStream, stream_id
 from ..domain.names import StreamName
 from ..store.app import EventLog
+from . import aggregate_locks, idempotency
 from .errors import ConcurrentUpdate
 
 T = TypeVar("T")
 
 # A command that collides with another writer is re-run on fresh state this many times, then ABORTED.
 MAX_ATTEMPTS = 10
+# A command that keeps finding new aggregates to lock out of order starts again at most this many times.
+MAX_REORDERS = 20
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,17 @@ class Context:
 
 
 class UnitOfWork:
-    def __init__(self, log: EventLog, context: Context, new_uid: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        context: Context,
+        new_uid: Callable[[], str],
+        locks: aggregate_locks.HeldLocks | None = None,
+    ) -> None:
         self.log = log
         self.context = context
         self.new_uid = new_uid
+        self.locks = locks or aggregate_locks.HeldLocks()
         self._loaded: dict[str, Any] = {}
 
     def stream_or_none(self, name: StreamName) -> ImageStream | None:
@@ -95,6 +105,8 @@ class UnitOfWork:
     def _get(self, aggregate_id: str) -> Any:
         if aggregate_id in self._loaded:
             return self._loaded[aggregate_id]
+        # Locked before it is loaded, so no other command of this process changes it until this one saved.
+        self.locks.lock(aggregate_id)
         try:
             aggregate = self.log.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -109,20 +121,62 @@ def run(
     new_uid: Callable[[], str],
     command: Callable[[UnitOfWork], T],
 ) -> tuple[T, int]:
-    """Runs `command` on fresh aggregates and saves what it changed in one transaction. A save that loses
-    a race (another writer saved the same aggregate first) is retried on reloaded state with a short,
-    growing, jittered pause; after MAX_ATTEMPTS the caller gets ConcurrentUpdate. Returns the command's result
-    and the log position of the change (the current position when nothing changed)."""
-    for attempt in range(MAX_ATTEMPTS):
-        unit = UnitOfWork(log, context_factory(), new_uid)
-        result = command(unit)
-        changed = unit.changed()
-        if not changed:
-            return result, log.max_position()
+    """Runs `command` on fresh aggregates and saves what it changed in one transaction. The aggregates it
+    loads are locked in this process until the save (aggregate_locks), so writers here take turns; a save
+    that still loses a race (another replica saved the same aggregate first) is retried on reloaded state
+    with a short, growing, jittered pause; after MAX_ATTEMPTS the caller gets ConcurrentUpdate. The current
+    request's id, if it has one, is recorded in the save's transaction. Returns the command's result and the
+    log position of the change (the current position when nothing changed)."""
+    wanted: set[int] = set()
+    collisions = 0
+    reorders = 0
+    while True:
+        if collisions:
+            time.sleep(random.uniform(0, 0.002 * 2**collisions))
+        locks = aggregate_locks.HeldLocks(wanted)
         try:
-            recordings = log.save(*changed)
-        except IntegrityError:
-            time.sleep(random.uniform(0, 0.002 * 2**attempt))
+            locks.acquire_wanted()
+            unit = UnitOfWork(log, context_factory(), new_uid, locks)
+            result = command(unit)
+            changed = unit.changed()
+            if not changed:
+                return result, log.max_position()
+            position = _save(log, changed)
+            if position is not None:
+                return result, position
+        except aggregate_locks.Reorder:
+            reorders += 1
+            if reorders > MAX_REORDERS:
+                raise ConcurrentUpdate("the change kept finding its streams busy; try again") from None
+            wanted = locks.wanted
             continue
-        return result, recordings[-1].notification.id
-    raise ConcurrentUpdate(f"the change collided with other writers {MAX_ATTEMPTS} times; try again")
+        except aggregate_locks.TimedOut:
+            raise ConcurrentUpdate(
+                f"other writers held the stream for more than {aggregate_locks.WAIT_SECONDS:g}s; try again"
+            ) from None
+        finally:
+            locks.release()
+        collisions += 1
+        if collisions >= MAX_ATTEMPTS:
+            raise ConcurrentUpdate(f"the change collided with other writers {MAX_ATTEMPTS} times; try again")
+
+
+def _save(log: EventLog, changed: list[Any]) -> int | None:
+    """Saves in one transaction, with the current request's id when it has one. The position of the change,
+    or None when another writer saved one of the aggregates first."""
+    request = idempotency.pending()
+    try:
+        extra = {} if request is None else {"request_row": request.row}
+        recordings = log.save(*changed, **extra)
+    except Exception as error:
+        # The same request applied by another attempt (a retry that overtook this one, on any replica): its
+        # row made this transaction fail, and its answer is the one to give.
+        if request is not None and request.already_applied(log):
+            raise idempotency.AlreadyApplied from error
+        if isinstance(error, IntegrityError):
+            return None
+        raise
+    position = recordings[-1].notification.id
+    if request is not None:
+        request.recorded_at = position
+    return position

@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 
-from . import readmodel
+from . import readmodel, request_log
 from .sql import Sql
 
 
@@ -31,12 +31,17 @@ def _project(sql: Sql, positions: Sequence[int] | None, kwargs: dict[str, Any]) 
         return
     assert len(positions) == len(domain_events), "one position per event"
     readmodel.project(sql, list(zip(positions, domain_events, strict=True)), kwargs.get("aggregates", ()))
+    # The client's request id, in the same transaction as its events: a committed write is never applied twice.
+    request_row = kwargs.get("request_row")
+    if request_row is not None:
+        request_log.record(sql, request_row(positions[-1]))
 
 
 class ProjectingPostgresRecorder(PostgresApplicationRecorder):
     def _create_table(self, curs: Any) -> None:
         super()._create_table(curs)
         readmodel.create_tables(Sql(curs, sqlite=False))
+        request_log.create_table(Sql(curs, sqlite=False))
 
     # The library's own retry of a lost connection or a lock timeout, kept as it is.
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -62,6 +67,7 @@ class ProjectingSQLiteRecorder(SQLiteApplicationRecorder):
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
         readmodel.create_tables(Sql(c, sqlite=True))
+        request_log.create_table(Sql(c, sqlite=True))
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
