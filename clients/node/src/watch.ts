@@ -5,7 +5,7 @@ import { Marker, type WatchRequest, type WatchResponse } from "./gen/imagestream
 import { ImageStreamsError } from "./errors";
 
 // Failures after which a watch reconnects. UNAVAILABLE covers a dropped connection, a server that is down or
-// shutting down and a stalled stream (see `idleTimeoutMs`); RESOURCE_EXHAUSTED is a watcher the server ended
+// shutting down; RESOURCE_EXHAUSTED is a watcher the server ended
 // for falling behind. Anything else (a bad request, OUT_OF_RANGE) would fail again the same way.
 const RETRYABLE: ReadonlySet<Code> = new Set([Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED]);
 
@@ -32,11 +32,6 @@ export interface WatchOptions {
   maxAttempts?: number;
   /** Told before each wait, e.g. to log it. */
   onReconnect?: (reconnect: Reconnect) => void;
-  /**
-   * A call that receives nothing for this long is presumed lost (a host that died without a reset) and
-   * retried. Keep it well above the progress interval (default off).
-   */
-  idleTimeoutMs?: number;
   /** Aborting ends the iteration, as `close()` does. */
   signal?: AbortSignal;
 }
@@ -98,10 +93,8 @@ export class Watch implements AsyncIterable<WatchResponse> {
       let error: ImageStreamsError;
       const call = this.open(this.nextRequest());
       this.call = call;
-      const watchdog = this.watchdog(call);
       try {
         for await (const response of call as AsyncIterable<WatchResponse>) {
-          watchdog.touch();
           failures = 0;
           nextDelayMs = initialMs;
           if (this.accept(response)) yield response;
@@ -109,16 +102,10 @@ export class Watch implements AsyncIterable<WatchResponse> {
         error = new ImageStreamsError(Code.UNAVAILABLE, "the server ended the watch");
       } catch (raised) {
         if (this.closed) return;
-        error = watchdog.stalled()
-          ? new ImageStreamsError(
-              Code.UNAVAILABLE,
-              `nothing received in ${this.options.idleTimeoutMs} ms: the connection is presumed lost`,
-            )
-          : toError(raised);
+        error = toError(raised);
         if (!resume || !RETRYABLE.has(error.code)) throw error;
         this.skipTo(error.errorInfo?.metadata["last_position"]);
       } finally {
-        watchdog.stop();
         call.cancel();
         this.call = undefined;
       }
@@ -183,29 +170,6 @@ export class Watch implements AsyncIterable<WatchResponse> {
     if (this.position !== undefined && lastPosition !== undefined && /^\d+$/.test(lastPosition)) {
       this.advance(BigInt(lastPosition));
     }
-  }
-
-  private watchdog(call: ClientReadableStream<WatchResponse>) {
-    const idleMs = this.options.idleTimeoutMs;
-    let last = Date.now();
-    let stalled = false;
-    const timer =
-      idleMs === undefined
-        ? undefined
-        : setInterval(
-            () => {
-              if (Date.now() - last > idleMs) {
-                stalled = true;
-                call.cancel();
-              }
-            },
-            Math.min(1000, idleMs / 4),
-          );
-    return {
-      touch: () => void (last = Date.now()),
-      stalled: () => stalled,
-      stop: () => clearInterval(timer),
-    };
   }
 }
 

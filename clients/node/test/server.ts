@@ -33,9 +33,14 @@ export async function project(admin: ImageStreamsClient, prefix: string): Promis
   return name;
 }
 
-/** A TCP proxy to the server. `drop()` resets every connection; while `refusing`, new ones are reset too. */
+/**
+ * A TCP proxy to the server. `drop()` resets every connection; while `refusing`, new ones are reset too;
+ * `dropAfter(bytes)` drops them all once that many bytes have come back from the server.
+ */
 export class Proxy {
   refusing = false;
+  private dropAt: number | undefined;
+  private received = 0;
   private readonly sockets = new Set<net.Socket>();
   private readonly server: net.Server;
 
@@ -44,6 +49,13 @@ export class Proxy {
     this.server = net.createServer((downstream) => {
       if (this.refusing) return void downstream.resetAndDestroy();
       const upstream = net.connect(port, host);
+      upstream.on("data", (chunk: Buffer) => {
+        this.received += chunk.length;
+        if (this.dropAt !== undefined && this.received >= this.dropAt) {
+          this.dropAt = undefined;
+          this.drop();
+        }
+      });
       for (const [socket, other] of [
         [downstream, upstream],
         [upstream, downstream],
@@ -67,6 +79,10 @@ export class Proxy {
 
   get address(): string {
     return `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  dropAfter(bytes: number): void {
+    this.dropAt = this.received + bytes;
   }
 
   /** Resets every open connection; returns how many there were. */

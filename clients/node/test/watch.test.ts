@@ -109,6 +109,42 @@ test("a dropped watch resumes after its last position: every change once, in ord
   }
 });
 
+test("a snapshot cut short is taken again, without repeating what it already yielded", async () => {
+  const writer = client();
+  const proxy = await Proxy.start(writer.grpcClient.getChannel().getTarget().replace(/^dns:/, ""));
+  const watcher = client({}, proxy.address);
+  try {
+    const namespace = await project(writer, "node-snapshot");
+    const tags = Array.from({ length: 60 }, (_, i) => `t${i}`);
+    await writer.imageStreams.tag({
+      namespace,
+      source: { kind: SourceKind.SOURCE_KIND_DOCKER_IMAGE, name: `registry.example.com/team/app@${digest("5e")}` },
+      destinations: tags.map((tag) => ({ stream: "app", tag })),
+    });
+    const reconnects: Reconnect[] = [];
+    const watch = watcher.watch(
+      { namespace, stream: "app", snapshot: true },
+      { backoff: { initialMs: 50, maxMs: 200 }, onReconnect: (r) => reconnects.push(r) },
+    );
+    // The connection drops once a part of the snapshot has come through.
+    proxy.dropAfter(4096);
+    const seen = collect(watch);
+    await seen.until("the snapshot's end", () => seen.responses.some((r) => r.marker === Marker.MARKER_SNAPSHOT_END));
+    watch.close();
+    await seen.done;
+
+    assert.equal(reconnects.length, 1);
+    assert.equal(reconnects[0].afterPosition, undefined); // afresh: a new snapshot
+    const synthetic = seen.responses.filter((r) => r.synthetic).map((r) => r.tag);
+    assert.deepEqual([...synthetic].sort(), [...tags].sort());
+    assert.equal(seen.responses.filter((r) => r.marker === Marker.MARKER_SNAPSHOT_END).length, 1);
+  } finally {
+    watcher.close();
+    writer.close();
+    await proxy.close();
+  }
+});
+
 test("with resume off, a dropped connection ends the iteration with UNAVAILABLE", async () => {
   const writer = client();
   const proxy = await Proxy.start(writer.grpcClient.getChannel().getTarget().replace(/^dns:/, ""));
