@@ -113,6 +113,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="the registry's auth.token.issuer (default imagestreams)",
     )
     parser.add_argument(
+        "--registry-cache-dir",
+        metavar="PATH",
+        default=os.environ.get("IMAGESTREAMS_REGISTRY_CACHE_DIR", ""),
+        help="where blobs pulled through the service for Local tags are cached (env "
+        "IMAGESTREAMS_REGISTRY_CACHE_DIR, default DATA_DIR/blob-cache)",
+    )
+    parser.add_argument(
+        "--registry-cache-size",
+        metavar="MIB",
+        type=int,
+        default=int(os.environ.get("IMAGESTREAMS_REGISTRY_CACHE_SIZE", "10240")),
+        help="the most the blob cache holds, in MiB; least recently used blobs go first (env "
+        "IMAGESTREAMS_REGISTRY_CACHE_SIZE, default 10240)",
+    )
+    parser.add_argument(
         "--notifications-listen",
         default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_LISTEN", ""),
         help="deprecated name of --http-listen (env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
@@ -195,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
             "error: --notifications-listen needs a secret: --notifications-secret-file PATH, or "
             "IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE or IMAGESTREAMS_NOTIFICATIONS_SECRET in the environment"
         )
+    if args.registry_cache_size < 0:
+        raise SystemExit("error: --registry-cache-size must not be negative")
     if bool(args.registry_token_key) != bool(args.registry_token_cert):
         raise SystemExit("error: --registry-token-key and --registry-token-cert go together")
     if args.import_interval < 0:
@@ -229,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
         import_interval=args.import_interval,
         auto_import=args.auto_import,
         http_listen=args.http_listen or args.notifications_listen,
+        registry_cache_dir=Path(args.registry_cache_dir) if args.registry_cache_dir else None,
+        registry_cache_bytes=args.registry_cache_size * 1024 * 1024,
         registry_tokens=TokenSettings(
             service=args.registry_token_service,
             issuer=args.registry_token_issuer,

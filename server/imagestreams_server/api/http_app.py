@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..application.access_snapshot import AccessCache
     from ..application.registry_tokens import SigningKey
     from ..application.service import Service
+    from .registry_proxy import RegistryProxy
     from .server import ServerConfig
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ class HttpSide:
         self.token_key: SigningKey | None = None
         # Run once the server has stopped (clients it owns).
         self.on_stop: list[Callable[[], None]] = []
+        self.on_stop_async: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="http")
@@ -163,10 +165,16 @@ class HttpSide:
         self._socket.close()
         for callback in self.on_stop:
             callback()
+        for closing in self.on_stop_async:
+            await closing()
 
 
 async def start_http_side(
-    config: ServerConfig, service: Service, access_cache: AccessCache, executor: Executor
+    config: ServerConfig,
+    service: Service,
+    access_cache: AccessCache,
+    executor: Executor,
+    credentials_for: Callable[[str], Any] | None = None,
 ) -> HttpSide | None:
     """The HTTP side this configuration asks for, serving (None when it names no address)."""
     from ..application.pushed_images import PushedImages
@@ -185,6 +193,9 @@ async def start_http_side(
     for route in tokens.routes():
         app.add_route(route)
     # Reads pushed images' metadata while the registry waits for the notification's answer: kept short.
+    proxy = _registry_proxy(config, service, app, key, credentials_for or (lambda namespace: None))
+    for route in proxy.routes():
+        app.add_route(route)
     registry = RegistryClient(timeout=5.0, retry=RetryPolicy(max_attempts=2, max_backoff=1.0, total_timeout=8.0))
     if config.notifications_secret:
         pushed = PushedImages(registry, key, service.queries, config.registry_hostname)
@@ -203,5 +214,29 @@ async def start_http_side(
         raise
     side.token_key = key
     side.on_stop.append(registry.close)
+    side.on_stop_async.append(proxy.upstream.close)
     await side.start()
     return side
+
+
+def _registry_proxy(
+    config: ServerConfig, service: Service, app: HttpApp, key: SigningKey, credentials_for: Callable[[str], Any]
+) -> RegistryProxy:
+    """The registry API of image streams (pull-through for `Local` tags)."""
+    from ..application.blob_cache import BlobCache
+    from ..application.pull_through import PullThrough
+    from ..application.registry_tokens import METADATA_READER, issue
+    from ..application.upstream import Upstream
+    from .registry_proxy import RegistryProxy
+
+    settings = config.registry_tokens
+
+    def own_token(asked_service: str, repository: str) -> str | None:
+        if asked_service != settings.service:
+            return None
+        access = [{"type": "repository", "name": repository, "actions": ["pull"]}]
+        return issue(key, settings, METADATA_READER, access, service.clock()).token
+
+    cache = BlobCache(config.registry_cache_dir or config.store.data_dir / "blob-cache", config.registry_cache_bytes)
+    upstream = Upstream(credentials_for, own_token)
+    return RegistryProxy(app, key, settings, PullThrough(service.queries), upstream, cache, service.clock)

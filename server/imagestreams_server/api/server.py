@@ -132,6 +132,9 @@ class ServerConfig:
     notifications_secret: str = ""
     # The registry token service on the HTTP side: its service and issuer names, token lifetime, signing key.
     registry_tokens: TokenSettings = field(default_factory=TokenSettings)
+    # The pull-through cache of blobs served for `Local` tags (default DATA_DIR/blob-cache) and its size.
+    registry_cache_dir: Path | None = None
+    registry_cache_bytes: int = 10 * 1024**3
     # The key that encrypts pull secrets (store/crypto.py says where it comes from when not given).
     secret_key: SecretKeyConfig = field(default_factory=SecretKeyConfig)
     tls: TlsConfig | None = None
@@ -256,7 +259,7 @@ async def start(config: ServerConfig) -> RunningServer:
         if config.auto_import or config.import_interval > 0
         else None
     )
-    http = await start_http_side(config, service, access_cache, executor)
+    http = await start_http_side(config, service, access_cache, executor, secrets.credentials_for)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)

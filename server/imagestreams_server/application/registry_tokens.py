@@ -148,6 +148,28 @@ class SigningKey:
         r, s = decode_dss_signature(self._key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
         return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
+    def verify(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token this key signed (None: not one, or not intact). Times are not checked here."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        parts = token.split(".")
+        if len(parts) != 3 or len(token) > 64 * 1024:
+            return None
+        try:
+            header = json.loads(_unb64url(parts[0]))
+            signature = _unb64url(parts[2])
+            if header.get("alg") != "ES256" or header.get("kid") != self.kid or len(signature) != 64:
+                return None
+            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+            self._key.public_key().verify(der, f"{parts[0]}.{parts[1]}".encode(), ec.ECDSA(hashes.SHA256()))
+            claims = json.loads(_unb64url(parts[1]))
+        except (ValueError, InvalidSignature, AttributeError):
+            return None
+        return claims if isinstance(claims, dict) else None
+
     def reader_credential(self) -> tuple[str, str]:
         """What the server itself presents to the token service to read pushed images (pull only)."""
         return METADATA_READER, self._reader_password
@@ -258,6 +280,31 @@ def issue(
     }
     issued_at = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return IssuedRegistryToken(key.sign(claims), settings.lifetime, issued_at)
+
+
+def allows_pull(key: SigningKey, settings: TokenSettings, token: str, repository: str, now: dt.datetime) -> bool:
+    """Whether `token` is one of ours, current, for this service, and grants `pull` on `repository`."""
+    claims = key.verify(token)
+    if claims is None or claims.get("aud") != settings.service or claims.get("iss") != settings.issuer:
+        return False
+    seconds = now.timestamp()
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= seconds:
+        return False
+    if isinstance(claims.get("nbf"), int) and claims["nbf"] > seconds:
+        return False
+    for entry in claims.get("access") or []:
+        if (
+            isinstance(entry, dict)
+            and entry.get("type") == "repository"
+            and entry.get("name") == repository
+            and "pull" in (entry.get("actions") or [])
+        ):
+            return True
+    return False
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _b64url(data: bytes) -> str:

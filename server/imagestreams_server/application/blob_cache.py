@@ -1,0 +1,111 @@
+"""A bounded on-disk cache of blobs served through the service, least recently used out first.
+
+A blob is a file named by its digest, written under a temporary name while it streams and renamed into place
+only once its digest is verified, so a reader never sees a partial or corrupt blob. Use refreshes a file's
+modification time; when the cache grows past its size, the files used longest ago are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import uuid
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 10 * 1024**3
+
+
+class DigestMismatch(Exception):
+    pass
+
+
+class BlobCache:
+    def __init__(self, directory: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Leftovers of writes a stop interrupted.
+        for leftover in directory.glob("*.partial"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+    def _path(self, digest: str) -> Path:
+        algorithm, _, hexdigest = digest.partition(":")
+        return self.directory / f"{algorithm}-{hexdigest}"
+
+    def get(self, digest: str) -> Path | None:
+        """The cached blob's file (marked as used now), or None."""
+        path = self._path(digest)
+        try:
+            os.utime(path)
+        except OSError:
+            return None
+        return path
+
+    def writer(self, digest: str) -> BlobWriter:
+        return BlobWriter(self, digest)
+
+    def _commit(self, temporary: Path, digest: str) -> None:
+        os.replace(temporary, self._path(digest))
+        self._evict()
+
+    def _evict(self) -> None:
+        with self._lock:
+            entries = []
+            total = 0
+            for path in self.directory.iterdir():
+                if path.name.endswith(".partial"):
+                    continue
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                entries.append((stat.st_mtime, stat.st_size, path))
+                total += stat.st_size
+            entries.sort()
+            for _, size, path in entries:
+                if total <= self.max_bytes:
+                    break
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    total -= size
+                    log.debug("blob cache: evicted %s", path.name)
+
+
+class BlobWriter:
+    """Writes a blob as it streams, hashing it; `finish` keeps it only when the digest matches."""
+
+    def __init__(self, cache: BlobCache, digest: str) -> None:
+        self.cache = cache
+        self.digest = digest
+        self.temporary = cache.directory / f"{uuid.uuid4().hex}.partial"
+        self._file = open(self.temporary, "wb")  # noqa: SIM115 (closed by finish or abandon)
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    def finish(self) -> None:
+        """Keeps the blob; raises DigestMismatch (and keeps nothing) when the bytes are not the digest's."""
+        self._file.close()
+        if f"sha256:{self._hash.hexdigest()}" != self.digest:
+            self.abandon()
+            raise DigestMismatch(f"the upstream blob does not match {self.digest}")
+        if self.size > self.cache.max_bytes:
+            self.abandon()
+            return
+        self.cache._commit(self.temporary, self.digest)
+
+    def abandon(self) -> None:
+        self._file.close()
+        with contextlib.suppress(OSError):
+            self.temporary.unlink()
