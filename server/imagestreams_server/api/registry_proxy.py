@@ -12,6 +12,8 @@ hashed on the way into a bounded on-disk cache, and a blob whose bytes do not ma
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +36,12 @@ log = logging.getLogger(__name__)
 
 API_HEADERS = {"Docker-Distribution-API-Version": "registry/2.0"}
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+# Blobs move in chunks this large: each chunk costs a trip through the event loop (and, from a file, a thread).
+RELAY_CHUNK = 1024 * 1024
+
+
+class _BlobFile(FileResponse):
+    chunk_size = RELAY_CHUNK
 
 
 class RegistryProxy:
@@ -132,7 +140,7 @@ class RegistryProxy:
             if request.method == "HEAD":
                 size = cached.stat().st_size
                 return Response(headers={**headers, "Content-Length": str(size)}, media_type="application/octet-stream")
-            return FileResponse(cached, headers=headers, media_type="application/octet-stream")
+            return _BlobFile(cached, headers=headers, media_type="application/octet-stream")
         try:
             response = await self.upstream.open(source, namespace, f"blobs/{digest}")
         except UpstreamError as error:
@@ -147,15 +155,38 @@ class RegistryProxy:
 
     async def _relay(self, response: object, digest: str) -> AsyncIterator[bytes]:
         writer = self.cache.writer(digest)
+        loop = asyncio.get_running_loop()
+        # Hashing and writing a chunk run on a thread while the chunk goes to the client (both let go of the
+        # GIL): the cache costs the relay little. One chunk at a time, in order.
+        pending: asyncio.Future[None] | None = None
         done = False
         try:
-            async for chunk in response.aiter_bytes():  # type: ignore[attr-defined]
+            # Raw: the blob's own bytes (asked for with `Accept-Encoding: identity`), gathered into large chunks.
+            gathered: list[bytes] = []
+            size = 0
+            async for piece in response.aiter_raw():  # type: ignore[attr-defined]
+                gathered.append(piece)
+                size += len(piece)
+                if size < RELAY_CHUNK:
+                    continue
+                chunk, gathered, size = b"".join(gathered), [], 0
+                if pending is not None:
+                    await pending
+                pending = loop.run_in_executor(None, writer.write, chunk)
+                yield chunk
+            if pending is not None:
+                await pending
+            if gathered:
+                chunk = b"".join(gathered)
                 writer.write(chunk)
                 yield chunk
             done = True
         finally:
             await response.aclose()  # type: ignore[attr-defined]
             if not done:
+                if pending is not None:
+                    with contextlib.suppress(Exception):
+                        await pending
                 writer.abandon()
         try:
             writer.finish()

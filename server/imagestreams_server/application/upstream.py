@@ -88,7 +88,8 @@ class Upstream:
 
     async def _send(self, source: Source, path: str, accept: str, authorization: str | None) -> httpx.Response:
         client = self._insecure if source.insecure else self._secure
-        headers = {"Accept": accept} if accept else {}
+        # Identity: a blob is relayed as its raw bytes, which must be the digest's.
+        headers = {"Accept": accept, "Accept-Encoding": "identity"} if accept else {"Accept-Encoding": "identity"}
         if authorization:
             headers["Authorization"] = authorization
         schemes = ["http"] if source.host in self._http_only else ["https", "http"] if source.insecure else ["https"]
