@@ -1,7 +1,8 @@
 """The contract outside Python: the TypeScript client (clients/node) against a real `isctl serve`.
 
 `npm test` (node's test runner, clients/node/test) runs against this module's server, named in the
-environment, and against a second server that speaks TLS; the example runs as a user runs it.
+environment, and against a second server that speaks TLS and buffers few changes per watcher; the example
+runs as a user runs it.
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ def node_client() -> Path:
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    """`isctl serve` with a certificate of a throwaway CA: (address, CA file, administrator token)."""
+    """`isctl serve` with a certificate of a throwaway CA and a small watch buffer: (address, CA file,
+    administrator token)."""
     directory = tmp_path_factory.mktemp("isctl-serve-tls")
     authority = Authority(directory)
     issued = authority.issue("server", server=True)
     data_dir = directory / "data"
     address = f"127.0.0.1:{_free_port()}"
     command = [*isctl_command(), "serve", "--listen", address, "--data-dir", str(data_dir), "--no-auto-import"]
-    command += ["--tls-cert", str(issued.cert), "--tls-key", str(issued.key)]
+    # A watcher is ended as too slow once 5 changes wait for it, so a burst of changes tests the resume.
+    command += ["--tls-cert", str(issued.cert), "--tls-key", str(issued.key), "--watch-buffer", "5"]
     log = directory / "serve.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)

@@ -17,6 +17,18 @@ export function client(options: ConnectOptions = {}, address = ADDRESS): ImageSt
   return connect(address, { token: TOKEN, ...options });
 }
 
+/**
+ * The second server, which speaks TLS and ends a watcher as too slow once 5 changes wait for it
+ * (`isctl serve --tls-cert ... --watch-buffer 5`); undefined when the environment names none.
+ */
+export const TLS_SERVER = process.env.IMAGESTREAMS_TLS_ADDRESS
+  ? {
+      address: process.env.IMAGESTREAMS_TLS_ADDRESS,
+      ca: required("IMAGESTREAMS_TLS_CA"),
+      token: required("IMAGESTREAMS_TLS_TOKEN"),
+    }
+  : undefined;
+
 /** A name no other test run uses. */
 export function unique(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;

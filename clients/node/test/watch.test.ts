@@ -4,7 +4,9 @@ import * as assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ChangeKind, Code, ImageStreamsError, Marker, type Reconnect, SourceKind, type WatchResponse } from "../src";
 import type { ImageStreamsClient } from "../src";
-import { client, digest, project, Proxy } from "./server";
+import { readFileSync } from "node:fs";
+import { connect } from "../src";
+import { client, digest, project, Proxy, TLS_SERVER } from "./server";
 
 /** Collects a watch's responses in the background; `until` waits for a condition on them. */
 function collect(iterable: AsyncIterable<WatchResponse>) {
@@ -164,3 +166,42 @@ test("with resume off, a dropped connection ends the iteration with UNAVAILABLE"
     await proxy.close();
   }
 });
+
+test(
+  "a watcher the server ends as too slow resumes and misses nothing",
+  { skip: TLS_SERVER === undefined && "IMAGESTREAMS_TLS_ADDRESS not set" },
+  async () => {
+    const server = TLS_SERVER!;
+    const small = connect(server.address, { token: server.token, tls: { ca: readFileSync(server.ca) } });
+    try {
+      const namespace = await project(small, "node-slow");
+      const reconnects: Reconnect[] = [];
+      const watch = small.watch(
+        { namespace, fromNow: true, kinds: [ChangeKind.CHANGE_KIND_TAG_UPDATED] },
+        { backoff: { initialMs: 50, maxMs: 200 }, onReconnect: (r) => reconnects.push(r) },
+      );
+      const seen = collect(watch);
+      await seen.until("the watch to be established", () => seen.responses.length > 0);
+      // One Tag call of 300 tags commits 600 changes at once: far more than the server buffers for a watcher.
+      const tags = Array.from({ length: 300 }, (_, i) => `t${i}`);
+      await small.imageStreams.tag({
+        namespace,
+        source: { kind: SourceKind.SOURCE_KIND_DOCKER_IMAGE, name: `registry.example.com/team/app@${digest("6f")}` },
+        destinations: tags.map((tag) => ({ stream: "app", tag })),
+      });
+      await seen.until("every tag's move", () => seen.changes().length >= tags.length);
+      watch.close();
+      await seen.done;
+
+      assert.ok(reconnects.length >= 1);
+      assert.equal(reconnects[0].error.code, Code.RESOURCE_EXHAUSTED);
+      assert.equal(reconnects[0].error.reason, "WATCHER_TOO_SLOW");
+      const changes = seen.changes();
+      assert.deepEqual(changes.map((c) => c.tag).sort(), [...tags].sort());
+      const positions = changes.map((c) => c.position);
+      assert.ok(positions.every((position, i) => i === 0 || position > positions[i - 1]));
+    } finally {
+      small.close();
+    }
+  },
+);
