@@ -50,11 +50,18 @@ class Setup:
             [skopeo_binary(), "--command-timeout", "120s", *args], env=env, capture_output=True, text=True, timeout=180
         )
 
-    def local_tag(self, stream: str, source: str) -> str:
+    def local_tag(self, stream: str, source: str, **flags: object) -> str:
         """Tags `source` (in the private upstream) as `team/STREAM:v1` with the Local policy, imports it, and
         returns the tag's pull spec."""
-        tag(self.server.stub, docker(source), f"{stream}:v1", reference_policy=LOCAL, insecure=True)
-        request = import_api.ImportImageRequest(namespace="team", name=stream, tag="v1", confirm=True)
+        tag(self.server.stub, docker(source), f"{stream}:v1", reference_policy=LOCAL, insecure=True, **flags)
+        request = import_api.ImportImageRequest(
+            namespace="team",
+            name=stream,
+            tag="v1",
+            confirm=True,
+            reference_policy=LOCAL,
+            import_mode=flags.get("import_mode", pb.IMPORT_MODE_LEGACY),  # type: ignore[arg-type]
+        )
         outcome = import_grpc.ImportServiceStub(self.server.channel).ImportImage(request).tags[0]
         assert outcome.succeeded, outcome
         return str(get_istag(self.server.stub, f"{stream}:v1").pull_spec)
@@ -105,6 +112,34 @@ def test_a_local_tag_pulls_exactly_the_upstream_image_through_the_service(setup:
     )
     assert again.returncode == 0, again.stderr
     assert (out / "manifest.json").read_bytes() == (Path(f"{out}-2") / "manifest.json").read_bytes()
+
+
+def test_a_manifest_list_is_served_as_imported(setup: Setup) -> None:
+    with setup.upstream.pusher() as push:
+        amd64 = push.image("private/multi", None, support.build_image("amd64", layer_texts=["list amd64"]))
+        arm64 = push.image("private/multi", None, support.build_image("arm64", layer_texts=["list arm64"]))
+        listed, body = push.image_list("private/multi", "v1", [amd64.entry(), arm64.entry()])
+    source = f"{setup.upstream.host}/private/multi:v1"
+    kept = setup.local_tag("multi", source, import_mode=pb.IMPORT_MODE_PRESERVE_ORIGINAL)
+    assert kept == f"{setup.http}/team/multi@{listed}"
+    picked = setup.local_tag("legacy", source)
+    assert picked == f"{setup.http}/team/legacy@{amd64.digest}"
+    token = puller(setup, "pt-lists")
+    out = setup.workdir / "multi"
+    copied = setup.skopeo(
+        "copy", "--all", "--src-tls-verify=false", "--src-creds", f"x:{token}", f"docker://{kept}", f"dir:{out}"
+    )
+    assert copied.returncode == 0, copied.stderr
+    assert (out / "manifest.json").read_bytes() == body
+    for child in (amd64, arm64):
+        assert (out / f"{child.digest.removeprefix('sha256:')}.manifest.json").read_bytes() == child.manifest
+        for blob in (child.config, *child.layers):
+            assert (out / hashlib.sha256(blob).hexdigest()).read_bytes() == blob
+    one = setup.skopeo(
+        "copy", "--src-tls-verify=false", "--src-creds", f"x:{token}", f"docker://{picked}", f"dir:{out}-legacy"
+    )
+    assert one.returncode == 0, one.stderr
+    assert (Path(f"{out}-legacy") / "manifest.json").read_bytes() == amd64.manifest
 
 
 def test_only_what_belongs_to_the_stream_is_served_and_only_with_a_token(setup: Setup) -> None:
