@@ -9,180 +9,21 @@ import logging
 import os
 from pathlib import Path
 
-from . import serve_secrets
-from .booleans import add_bool_flag
+from . import serve_secrets, serve_settings
+from .serve_settings import DEFAULT_LISTEN
 
-DEFAULT_LISTEN = "127.0.0.1:50051"
+__all__ = ["DEFAULT_LISTEN", "add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "serve",
         help="run the image streams service",
-        description="Run the gRPC service. Without --database-url the log is an SQLite file in --data-dir.",
+        description="Run the gRPC service. Without --database-url the log is an SQLite file in --data-dir. "
+        "Each setting is a flag, an environment variable (IMAGESTREAMS_ and the flag's name) or a key of the "
+        "--config file, taken in that order.",
     )
-    parser.add_argument(
-        "--listen",
-        default=os.environ.get("IMAGESTREAMS_LISTEN", DEFAULT_LISTEN),
-        help=f"HOST:PORT to listen on (env IMAGESTREAMS_LISTEN, default {DEFAULT_LISTEN})",
-    )
-    parser.add_argument(
-        "--data-dir",
-        default=os.environ.get("IMAGESTREAMS_DATA_DIR", "data"),
-        help="directory of the embedded SQLite store (env IMAGESTREAMS_DATA_DIR, default ./data)",
-    )
-    parser.add_argument(
-        "--database-url",
-        # None: not on the command line, so the environment's is used (read in run()).
-        default=None,
-        help="postgresql://USER@HOST:PORT/DBNAME to keep the log in PostgreSQL (env IMAGESTREAMS_DATABASE_URL). "
-        "Keep the password off the command line, where ps shows it: give the URL in the environment, or the "
-        "password in a libpq password file (PGPASSFILE or ~/.pgpass)",
-    )
-    parser.add_argument(
-        "--registry-hostname",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_HOSTNAME", ""),
-        help="registry host that serves streams as HOST/NAMESPACE/NAME (env IMAGESTREAMS_REGISTRY_HOSTNAME)",
-    )
-    parser.add_argument(
-        "--registry-public-hostname",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_PUBLIC_HOSTNAME", ""),
-        help="the same registry's host as clients outside reach it: streams get publicDockerImageRepository "
-        "HOST/NAMESPACE/NAME and tags a public pull spec (env IMAGESTREAMS_REGISTRY_PUBLIC_HOSTNAME)",
-    )
-    parser.add_argument(
-        "--watch-progress-interval",
-        type=float,
-        default=float(os.environ.get("IMAGESTREAMS_WATCH_PROGRESS_INTERVAL", "5")),
-        help="seconds of silence before a watch gets a progress marker "
-        "(env IMAGESTREAMS_WATCH_PROGRESS_INTERVAL, default 5)",
-    )
-    parser.add_argument(
-        "--watch-buffer",
-        type=int,
-        default=int(os.environ.get("IMAGESTREAMS_WATCH_BUFFER", "1000")),
-        help="changes buffered per watcher before it is ended as too slow (env IMAGESTREAMS_WATCH_BUFFER, "
-        "default 1000)",
-    )
-    parser.add_argument(
-        "--import-interval",
-        type=float,
-        default=float(os.environ.get("IMAGESTREAMS_IMPORT_INTERVAL", "900")),
-        help="seconds between checks of each tag with a scheduled import policy; 0 turns these re-checks off "
-        "(env IMAGESTREAMS_IMPORT_INTERVAL, default 900)",
-    )
-    add_bool_flag(
-        parser,
-        "--auto-import",
-        default=os.environ.get("IMAGESTREAMS_AUTO_IMPORT", "true").lower() not in ("0", "false", "no"),
-        help="import registry tags and repositories that wait for their first import, in the background "
-        "(env IMAGESTREAMS_AUTO_IMPORT, default on)",
-    )
-    parser.add_argument(
-        "--no-auto-import", dest="auto_import", action="store_false", help="same as --auto-import=false"
-    )
-    parser.add_argument(
-        "--http-listen",
-        default=os.environ.get("IMAGESTREAMS_HTTP_LISTEN", ""),
-        help="HOST:PORT of the HTTP side: registry push notifications (POST /registry/notifications), the "
-        "registry token service (GET /v2/token), health (GET /healthz); off when empty "
-        "(env IMAGESTREAMS_HTTP_LISTEN)",
-    )
-    parser.add_argument(
-        "--registry-token-key",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_KEY", ""),
-        help="ECDSA P-256 key (PEM) that signs registry tokens; replicas share one (env "
-        "IMAGESTREAMS_REGISTRY_TOKEN_KEY; default DATA_DIR/registry-token.key, made on first start)",
-    )
-    parser.add_argument(
-        "--registry-token-cert",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_CERT", ""),
-        help="the certificate of --registry-token-key, the registry's rootcertbundle (env "
-        "IMAGESTREAMS_REGISTRY_TOKEN_CERT; default DATA_DIR/registry-token.crt)",
-    )
-    parser.add_argument(
-        "--registry-token-service",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_SERVICE", "imagestreams-registry"),
-        help="the registry's auth.token.service: the audience of the tokens issued (default imagestreams-registry)",
-    )
-    parser.add_argument(
-        "--registry-token-issuer",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_TOKEN_ISSUER", "imagestreams"),
-        help="the registry's auth.token.issuer (default imagestreams)",
-    )
-    parser.add_argument(
-        "--registry-cache-dir",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_REGISTRY_CACHE_DIR", ""),
-        help="where blobs pulled through the service for Local tags are cached (env "
-        "IMAGESTREAMS_REGISTRY_CACHE_DIR, default DATA_DIR/blob-cache)",
-    )
-    parser.add_argument(
-        "--registry-cache-size",
-        metavar="MIB",
-        type=int,
-        default=int(os.environ.get("IMAGESTREAMS_REGISTRY_CACHE_SIZE", "10240")),
-        help="the most the blob cache holds, in MiB; least recently used blobs go first (env "
-        "IMAGESTREAMS_REGISTRY_CACHE_SIZE, default 10240)",
-    )
-    parser.add_argument(
-        "--notifications-listen",
-        default=os.environ.get("IMAGESTREAMS_NOTIFICATIONS_LISTEN", ""),
-        help="deprecated name of --http-listen (env IMAGESTREAMS_NOTIFICATIONS_LISTEN)",
-    )
-    parser.add_argument(
-        "--notifications-secret-file",
-        metavar="PATH",
-        default=None,
-        help="file holding the secret registries send as 'Authorization: Bearer SECRET' "
-        "(env IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE, or the secret itself in IMAGESTREAMS_NOTIFICATIONS_SECRET)",
-    )
-    parser.add_argument(
-        "--notifications-secret",
-        default=None,
-        help="the secret itself; ps shows it to every user, prefer --notifications-secret-file",
-    )
-    parser.add_argument(
-        "--secret-key-file",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_SECRET_KEY_FILE", ""),
-        help="file holding the key that encrypts pull secrets: 32 random bytes, base64 (env "
-        "IMAGESTREAMS_SECRET_KEY_FILE; or the key itself in IMAGESTREAMS_SECRET_KEY). Default with SQLite: "
-        "DATA_DIR/secret.key, generated on first start; PostgreSQL needs one, shared by every replica",
-    )
-    parser.add_argument(
-        "--tls-cert",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_TLS_CERT", ""),
-        help="PEM certificate (chain) to serve gRPC over TLS (env IMAGESTREAMS_TLS_CERT); needs --tls-key",
-    )
-    parser.add_argument(
-        "--tls-key",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_TLS_KEY", ""),
-        help="PEM private key of --tls-cert (env IMAGESTREAMS_TLS_KEY)",
-    )
-    parser.add_argument(
-        "--client-ca",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_CLIENT_CA", ""),
-        help="PEM CA bundle: require client certificates signed by it (mutual TLS); a certificate's CN is the "
-        "caller's user name and its O entries its groups (env IMAGESTREAMS_CLIENT_CA)",
-    )
-    add_bool_flag(
-        parser,
-        "--allow-insecure-listen",
-        default=os.environ.get("IMAGESTREAMS_ALLOW_INSECURE_LISTEN", "").lower() in ("1", "true", "yes"),
-        help="listen on a non-loopback address without TLS (only behind a TLS-terminating proxy)",
-    )
-    parser.add_argument(
-        "--admin-token-file",
-        metavar="PATH",
-        default=os.environ.get("IMAGESTREAMS_ADMIN_TOKEN_FILE", ""),
-        help="where a new store's cluster administrator token is written (default DATA_DIR/admin.token)",
-    )
+    serve_settings.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -194,11 +35,31 @@ def run(args: argparse.Namespace) -> int:
     from imagestreams_server.store.config import StoreConfig
     from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        notifications_secret = serve_secrets.notifications_secret(
-            args.notifications_secret, args.notifications_secret_file, os.environ
-        )
+        settings = serve_settings.resolve(args, os.environ)
+    except serve_settings.SettingError as error:
+        raise SystemExit(f"error: {error}") from None
+    if args.print_config:
+        print(serve_settings.printable(settings), end="")
+        return 0
+    from imagestreams_server.api.observability import logs
+
+    logs.configure(settings["log-level"], settings["log-format"])
+    args = argparse.Namespace(**{name.replace("-", "_"): value for name, value in settings.values.items()})
+    flags = {name for name, source in settings.sources.items() if source == "flag"}
+    serve_secrets.warn_on_command_line(
+        args.database_url if "database-url" in flags else None,
+        args.notifications_secret if "notifications-secret" in flags else None,
+    )
+    try:
+        notifications_secret = args.notifications_secret
+        if args.notifications_secret_file:
+            label = {
+                "flag": "--notifications-secret-file",
+                "env": serve_secrets.ENV_NOTIFICATIONS_SECRET_FILE,
+                "file": "notifications-secret-file (--config)",
+            }[settings.sources["notifications-secret-file"]]
+            notifications_secret = serve_secrets.read_secret_file(args.notifications_secret_file, label)
     except serve_secrets.SecretSourceError as error:
         raise SystemExit(f"error: {error}") from None
     if args.notifications_listen:
@@ -210,15 +71,9 @@ def run(args: argparse.Namespace) -> int:
             "error: --notifications-listen needs a secret: --notifications-secret-file PATH, or "
             "IMAGESTREAMS_NOTIFICATIONS_SECRET_FILE or IMAGESTREAMS_NOTIFICATIONS_SECRET in the environment"
         )
-    if args.registry_cache_size < 0:
-        raise SystemExit("error: --registry-cache-size must not be negative")
     if bool(args.registry_token_key) != bool(args.registry_token_cert):
         raise SystemExit("error: --registry-token-key and --registry-token-cert go together")
-    if args.import_interval < 0:
-        raise SystemExit("error: --import-interval must not be negative")
-    if args.watch_progress_interval <= 0 or args.watch_buffer <= 0:
-        raise SystemExit("error: --watch-progress-interval and --watch-buffer must be positive")
-    url = serve_secrets.database_url(args.database_url, os.environ)
+    url = args.database_url
     if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
         raise SystemExit(
             "error: --database-url (or IMAGESTREAMS_DATABASE_URL) must be a postgresql:// (or sqlite:///PATH) URL"

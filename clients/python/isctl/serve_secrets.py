@@ -2,16 +2,15 @@
 
 A command line is shown by `ps` to every user of the machine; a file of mode 0600 and the process's
 environment (`/proc/PID/environ` is readable by its owner and root only) are not. So the notifications
-secret can come from a file or the environment, the database URL from the environment (its password from a
-libpq password file, `PGPASSFILE` or `~/.pgpass`, which psycopg reads when the URL has none), and a secret
-given on the command line anyway works but is warned about.
+secret can come from a file, the environment or the configuration file (`--config`, best of mode 0600), the
+database URL from the environment (its password from a libpq password file, `PGPASSFILE` or `~/.pgpass`, which
+psycopg reads when the URL has none), and a secret given on the command line anyway works but is warned about.
 """
 
 from __future__ import annotations
 
 import logging
 import stat
-from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,41 +34,21 @@ def url_has_password(url: str) -> bool:
         return False
 
 
-def database_url(flag: str | None, environ: Mapping[str, str]) -> str:
-    """`--database-url` when given, else IMAGESTREAMS_DATABASE_URL."""
-    if flag is None:
-        return environ.get(ENV_DATABASE_URL, "")
-    if url_has_password(flag):
+def warn_on_command_line(database_url: str | None, notifications_secret: str | None) -> None:
+    """Warns about the secrets given as flags (None: not a flag): `ps` shows them to every user."""
+    if database_url and url_has_password(database_url):
         log.warning(
             "the --database-url on the command line holds a password, which ps shows to every user of this "
             "machine: give the URL in %s, or leave the password out and put it in a libpq password file "
             "(PGPASSFILE or ~/.pgpass)",
             ENV_DATABASE_URL,
         )
-    return flag
-
-
-def notifications_secret(flag: str | None, file_flag: str | None, environ: Mapping[str, str]) -> str:
-    """The registry notifications secret: the flags first (`--notifications-secret`,
-    `--notifications-secret-file`), then the environment (the file's path, or the secret itself)."""
-    if flag is not None and file_flag is not None:
-        raise SecretSourceError("give --notifications-secret or --notifications-secret-file, not both")
-    if flag is not None:
-        if flag:
-            log.warning(
-                "--notifications-secret on the command line is shown by ps to every user of this machine: "
-                "use --notifications-secret-file or %s",
-                ENV_NOTIFICATIONS_SECRET,
-            )
-        return flag
-    if file_flag is not None:
-        return read_secret_file(file_flag, "--notifications-secret-file")
-    path = environ.get(ENV_NOTIFICATIONS_SECRET_FILE, "")
-    if path and environ.get(ENV_NOTIFICATIONS_SECRET):
-        raise SecretSourceError(f"set {ENV_NOTIFICATIONS_SECRET_FILE} or {ENV_NOTIFICATIONS_SECRET}, not both")
-    if path:
-        return read_secret_file(path, ENV_NOTIFICATIONS_SECRET_FILE)
-    return environ.get(ENV_NOTIFICATIONS_SECRET, "")
+    if notifications_secret:
+        log.warning(
+            "--notifications-secret on the command line is shown by ps to every user of this machine: "
+            "use --notifications-secret-file or %s",
+            ENV_NOTIFICATIONS_SECRET,
+        )
 
 
 def read_secret_file(path: str, source: str) -> str:

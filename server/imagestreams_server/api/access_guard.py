@@ -31,6 +31,7 @@ from .access_rules import RULES, Check, Rule, escalation, is_public
 from .auth_throttle import AuthThrottle
 from .blocking import abort
 from .decoding import vet_requests
+from .observability.rpc import RpcObserver
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +236,11 @@ class GuardedServer:
     service is wrapped by the guard (and refuses undecodable requests first) before it reaches the real
     server."""
 
-    def __init__(self, server: grpc.aio.Server, guard: AccessGuard | None) -> None:
+    def __init__(self, server: grpc.aio.Server, guard: AccessGuard | None, observer: RpcObserver | None = None) -> None:
         self.server = server
         self.guard = guard
+        # Outermost, so refused and undecodable calls are logged and counted too.
+        self.observer = observer
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         # The generated code registers the same handlers again below, by service: they are wrapped there.
@@ -249,8 +252,11 @@ class GuardedServer:
         self.server.add_registered_method_handlers(service, handlers)
 
     def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        if self.observer is not None:
+            handler = self.observer.inner(handler)
         guarded = self.guard.wrap(method, handler) if self.guard is not None else handler
-        return vet_requests(method, guarded)
+        vetted = vet_requests(method, guarded)
+        return self.observer.outer(method, vetted) if self.observer is not None else vetted
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:

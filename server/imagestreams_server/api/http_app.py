@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from .observability.metrics import Metrics, metrics_route
 from .registry_notifications import PATH as NOTIFICATIONS_PATH
 from .registry_notifications import RegistryNotifications
 
@@ -175,6 +176,7 @@ async def start_http_side(
     access_cache: AccessCache,
     executor: Executor,
     credentials_for: Callable[[str], Any] | None = None,
+    metrics: Metrics | None = None,
 ) -> HttpSide | None:
     """The HTTP side this configuration asks for, serving (None when it names no address)."""
     from ..application.pushed_images import PushedImages
@@ -192,6 +194,8 @@ async def start_http_side(
     tokens = RegistryTokenService(app, key, settings, access_cache, service.queries, service.clock)
     for route in tokens.routes():
         app.add_route(route)
+    if metrics is not None:
+        app.add_route(metrics_route(metrics, app.blocking))
     # Reads pushed images' metadata while the registry waits for the notification's answer: kept short.
     proxy = _registry_proxy(config, service, app, key, credentials_for or (lambda namespace: None))
     for route in proxy.routes():

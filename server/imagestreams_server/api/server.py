@@ -57,6 +57,8 @@ from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
 from .http_app import HttpSide, start_http_side
 from .import_servicer import ImportServicer
+from .observability.metrics import Metrics
+from .observability.rpc import RpcObserver
 from .registry_servicer import RegistryServicer
 from .secret_servicer import SecretServicer
 from .servicer import ImageStreamServicer
@@ -163,6 +165,7 @@ class RunningServer:
         admin_token: str = "",
         access_cache: AccessCache | None = None,
         store_health: StoreHealth | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -177,6 +180,7 @@ class RunningServer:
         self.admin_token = admin_token
         self.access_cache = access_cache
         self.store_health = store_health
+        self.metrics = metrics
 
     async def stop(self, grace: float = 5.0) -> None:
         await self.health.enter_graceful_shutdown()
@@ -230,8 +234,11 @@ async def start(config: ServerConfig) -> RunningServer:
     hub.observers.append(lambda event: access_rows.is_access_event(event) and access_cache.invalidate())
     await hub.start(_listener_factory(config.store, event_log))
     guard = AccessGuard(access_cache, executor, service.clock) if config.access_control else None
-    # Services register through the guard: each of their methods is checked (health and reflection are not).
-    server = GuardedServer(grpc_server, guard)
+    metrics = Metrics()
+    event_log.on_recorded.append(metrics.events_recorded)
+    # Services register through the guard: each of their methods is checked (health and reflection are not),
+    # logged and counted.
+    server = GuardedServer(grpc_server, guard, RpcObserver(metrics))
     access_grpc.add_AccessServiceServicer_to_server(AccessServicer(access, access_cache, executor), server)
     project_grpc.add_ProjectServiceServicer_to_server(ProjectServicer(access, access_cache, executor), server)
     api_grpc.add_ImageStreamServiceServicer_to_server(ImageStreamServicer(service, executor), server)
@@ -253,13 +260,15 @@ async def start(config: ServerConfig) -> RunningServer:
         config.import_max_tags,
         credentials=secrets.credentials_for,
     )
+    importing.on_read.append(metrics.import_read)
+    metrics.follow(event_log, hub, registry.requests)
     import_grpc.add_ImportServiceServicer_to_server(ImportServicer(importing, service.queries, executor), server)
     scheduler = (
         _start_scheduler(config, event_log, importing, registry, service, executor)
         if config.auto_import or config.import_interval > 0
         else None
     )
-    http = await start_http_side(config, service, access_cache, executor, secrets.credentials_for)
+    http = await start_http_side(config, service, access_cache, executor, secrets.credentials_for, metrics)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
@@ -283,6 +292,7 @@ async def start(config: ServerConfig) -> RunningServer:
         admin_token=admin_token,
         access_cache=access_cache,
         store_health=store_health,
+        metrics=metrics,
     )
 
 

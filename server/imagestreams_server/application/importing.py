@@ -89,6 +89,8 @@ class Importing:
             import_state.create_table(sql)
         # The registry credentials a namespace's imports may use (its pull secrets), by namespace.
         self.credentials = credentials or (lambda namespace: None)
+        # Called with each registry read's source and outcome (`imported`, `unchanged`, or the failure's reason).
+        self.on_read: list[Callable[[str, str], None]] = []
 
     def import_image(self, data: ImportInput) -> ImportResult:
         name = StreamName(data.namespace, data.name)
@@ -307,15 +309,25 @@ class Importing:
     ) -> ImportedImage | Unchanged:
         """Asks the registry for `source` the way its tag wants: its import mode, insecure flag and preferred
         platform (the tag's `importer.image.openshift.io/prefer-*` annotations). Raises ImportFailure."""
-        return (registry or self.registry).import_image(
-            source,
-            import_mode=policy.import_mode.value,
-            prefer_arch=annotations.get(PREFER_ARCH, ""),
-            prefer_os=annotations.get(PREFER_OS, ""),
-            insecure=policy.insecure,
-            last_digest=last_digest,
-            credentials=credentials,
-        )
+        try:
+            result = (registry or self.registry).import_image(
+                source,
+                import_mode=policy.import_mode.value,
+                prefer_arch=annotations.get(PREFER_ARCH, ""),
+                prefer_os=annotations.get(PREFER_OS, ""),
+                insecure=policy.insecure,
+                last_digest=last_digest,
+                credentials=credentials,
+            )
+        except ImportFailure as failure:
+            self._observe(source, failure.reason)
+            raise
+        self._observe(source, "unchanged" if isinstance(result, Unchanged) else "imported")
+        return result
+
+    def _observe(self, source: str, outcome: str) -> None:
+        for observer in self.on_read:
+            observer(source, outcome)
 
     def record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
         """Records one tag's outcome on a loaded stream (its image, or its failure); `changed` says whether the

@@ -23,12 +23,25 @@ T = TypeVar("T")
 READ_PAGE = 500
 
 
+class WatchStats:
+    """Counts since the hub started, for the metrics: changes handed to watchers, changes a watcher that had
+    fallen too far behind did not get, and watchers ended for that."""
+
+    __slots__ = ("delivered", "dropped", "ended_slow")
+
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.dropped = 0
+        self.ended_slow = 0
+
+
 class Subscription:
     """A watcher's place in the hub: its filter and a bounded buffer of matching changes."""
 
-    def __init__(self, watch_filter: WatchFilter, capacity: int) -> None:
+    def __init__(self, watch_filter: WatchFilter, capacity: int, stats: WatchStats | None = None) -> None:
         self.filter = watch_filter
         self.capacity = capacity
+        self.stats = stats or WatchStats()
         self.queue: asyncio.Queue[Change | None] = asyncio.Queue()
         self.overflowed = False
         self.closed = False
@@ -40,12 +53,18 @@ class Subscription:
             self.queue.put_nowait(None)
 
     def offer(self, change: Change) -> None:
-        if self.overflowed or self.closed:
+        if self.closed:
+            return
+        if self.overflowed:
+            self.stats.dropped += 1
             return
         if self.queue.qsize() >= self.capacity:
             self.overflowed = True
+            self.stats.dropped += 1
+            self.stats.ended_slow += 1
             self.queue.put_nowait(None)  # wakes the watcher, which ends itself
             return
+        self.stats.delivered += 1
         self.queue.put_nowait(change)
 
 
@@ -57,6 +76,7 @@ class WatchHub:
         # Every change up to this position has been offered to the watchers.
         self.position = 0
         self._subscriptions: set[Subscription] = set()
+        self.stats = WatchStats()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -96,7 +116,7 @@ class WatchHub:
     def subscribe(self, watch_filter: WatchFilter, capacity: int) -> tuple[Subscription, int]:
         """Registers a watcher. Every matching change after the returned position will be offered to it;
         the changes up to that position are the watcher's to read from the log."""
-        subscription = Subscription(watch_filter, capacity)
+        subscription = Subscription(watch_filter, capacity, self.stats)
         self._subscriptions.add(subscription)
         return subscription, self.position
 
