@@ -119,7 +119,9 @@ def test_the_secret_from_a_file_is_used_and_not_on_the_command_line(tmp_path: Pa
         created = {p.name: mode(p) for p in data.iterdir()}
     assert created["imagestreams.sqlite"] == 0o600
     assert created["admin.token"] == 0o600 and created["secret.key"] == 0o600
-    assert all(m == 0o600 for m in created.values()), created  # the -wal and -shm files too
+    assert created["registry-token.key"] == 0o600 and created["registry-token.crt"] == 0o600
+    # The -wal and -shm files too; directories (the pull-through blob cache) are 0700.
+    assert all(m == (0o700 if (data / name).is_dir() else 0o600) for name, m in created.items()), created
     assert SECRET not in served.log.read_text()
 
 

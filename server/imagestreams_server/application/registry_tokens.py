@@ -223,7 +223,9 @@ def ensure_signing_key(directory: Path, *, years: int = 10) -> SigningKey:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     _write_private(key_path, pem_key)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    # Not a secret, but the data directory's files are all its owner's: a registry running as another user
+    # gets a copy (rootcertbundle may point anywhere).
+    _write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
     return SigningKey(key, certificate.public_bytes(serialization.Encoding.PEM), cert_path)
 
 

@@ -10,6 +10,7 @@ and httpx drops the `Authorization` header when a redirect leaves the registry's
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from ..importer import ImportFailure
 from ..importer._auth import Credential, CredentialSource, check_realm, lookup_credential
 from ..importer._challenge import parse_challenges, preferred
 from ..importer._problems import CredentialProblem
@@ -81,10 +83,14 @@ class Upstream:
         return response
 
     async def _credential(self, namespace: str, host: str) -> Credential | None:
-        import asyncio
+        def find() -> Credential | None:
+            keyring = self.credentials_for(namespace)
+            return lookup_credential(keyring, host) if keyring is not None else None
 
-        keyring = await asyncio.to_thread(self.credentials_for, namespace)
-        return lookup_credential(keyring, host) if keyring is not None else None
+        try:
+            return await asyncio.to_thread(find)
+        except ImportFailure as failure:  # a pull secret that cannot be opened says why
+            raise UpstreamError(502, failure.message) from None
 
     async def _send(self, source: Source, path: str, accept: str, authorization: str | None) -> httpx.Response:
         client = self._insecure if source.insecure else self._secure
