@@ -306,3 +306,17 @@ def test_anonymous_is_refused_unless_granted(setup: Setup) -> None:
         "pull"
     ]
     assert setup.push(f"source/{stream}:v1", f"{project}/{stream}:v2", None).returncode != 0
+
+
+def test_no_token_reaches_the_log(setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    name = unique("logged")
+    token = setup.admin.user_token(name)
+    setup.admin.bind("team", "system:image-pusher", user(name))
+    issued = setup.token_claims(token, "repository:team/logged:pull,push")
+    assert issued.status_code == 200
+    bad = setup.token_claims(token + "x", "repository:team/logged:pull")
+    assert bad.status_code == 401
+    logged = caplog.text
+    assert token not in logged and issued.json()["token"] not in logged
+    assert token[4:20] not in logged
