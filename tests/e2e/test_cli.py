@@ -229,10 +229,13 @@ def test_history_lists_every_move(isctl: Isctl, client: Client) -> None:
     push(client, "hist", "latest", B)
     isctl.ok("tag", "-d", "hist:latest")
     header, *rows = isctl.ok("history", "hist:latest").splitlines()
-    assert re.split(r"\s{3,}", header) == ["POSITION", "CHANGE", "IMAGE", "PULL SPEC", "ACTOR", "AGE"]
+    assert re.split(r"\s{3,}", header) == ["POSITION", "CHANGE", "IMAGE", "PULL SPEC", "ACTOR", "CAUSE", "AGE"]
     assert [re.split(r"\s{3,}", r)[1:3] for r in rows] == [["moved", A], ["moved", B], ["deleted", "<none>"]]
+    assert [re.split(r"\s{3,}", r)[5] for r in rows] == ["push", "push", "<none>"]
     entries = json.loads(isctl.ok("history", "hist:latest", "-o", "json"))["items"]
     assert [e["change"] for e in entries] == ["moved", "moved", "deleted"]
+    newest = isctl.ok("history", "hist:latest", "--newest-first", "--cause=push", "-o", "json")
+    assert [e["event"]["image"] for e in json.loads(newest)["items"]] == [B, A]
 
 
 def test_delete_streams_and_tags(isctl: Isctl, client: Client) -> None:

@@ -95,6 +95,7 @@ class Client(Connection):
         annotations: Mapping[str, str] | None = None,
         import_mode: pb.ImportMode = pb.IMPORT_MODE_UNSPECIFIED,
         keep_source: bool = False,
+        from_manifest: bool = False,
     ) -> api.TagResponse:
         request = api.TagRequest(
             namespace=namespace,
@@ -108,6 +109,7 @@ class Client(Connection):
             annotations=dict(annotations or {}),
             import_mode=import_mode,
             keep_source=keep_source,
+            from_manifest=from_manifest,
         )
         return self._call(self._stub.Tag, request, api.TagResponse)
 
@@ -139,8 +141,12 @@ class Client(Connection):
         page_size: int = 0,
         page_token: str = "",
         min_position: int = 0,
+        newest_first: bool = False,
+        actors: Iterable[str] = (),
+        move_causes: Iterable[str] = (),
     ) -> api.ListTagHistoryResponse:
-        """One page of a tag's moves, oldest first; an empty tag lists the moves of every tag of the stream."""
+        """One page of a tag's moves, oldest first (or newest first), by any actor and cause unless some are
+        named; an empty tag lists the moves of every tag of the stream."""
         request = api.ListTagHistoryRequest(
             namespace=namespace,
             stream=stream,
@@ -148,6 +154,9 @@ class Client(Connection):
             page_size=page_size,
             page_token=page_token,
             min_position=min_position,
+            newest_first=newest_first,
+            actors=list(actors),
+            move_causes=list(move_causes),
         )
         return self._call(self._stub.ListTagHistory, request, api.ListTagHistoryResponse)
 
@@ -229,11 +238,20 @@ class Client(Connection):
                 return
 
     def iter_tag_history(
-        self, namespace: str, stream: str, tag: str = "", *, page_size: int = 0
+        self,
+        namespace: str,
+        stream: str,
+        tag: str = "",
+        *,
+        page_size: int = 0,
+        newest_first: bool = False,
+        actors: Iterable[str] = (),
+        move_causes: Iterable[str] = (),
     ) -> Iterator[pb.TagHistoryEntry]:
         token = ""
+        filters = {"newest_first": newest_first, "actors": list(actors), "move_causes": list(move_causes)}
         while True:
-            page = self.list_tag_history(namespace, stream, tag, page_size=page_size, page_token=token)
+            page = self.list_tag_history(namespace, stream, tag, page_size=page_size, page_token=token, **filters)
             yield from page.entries
             token = page.next_page_token
             if not token:

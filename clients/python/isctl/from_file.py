@@ -180,6 +180,7 @@ def _tag(client: Client, namespace: str, stream: str, call: TagCall) -> api.TagR
         annotations=dict(tag.annotations),
         import_mode=tag.import_policy.import_mode,
         keep_source=call.keep_source,
+        from_manifest=True,
     )
 
 

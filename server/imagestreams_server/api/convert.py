@@ -265,6 +265,7 @@ def tag_history_entry(move: TagMove) -> pb.TagHistoryEntry:
         actor=move.actor,
         cause=move.cause,
         time=timestamp(move.time),
+        move_cause=move.move_cause,
     )
     if move.current is not None:
         message.event.CopyFrom(tag_event(move.current))

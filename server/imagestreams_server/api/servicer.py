@@ -12,10 +12,11 @@ from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import resources_pb2 as pb
 
 from ..application.commands import Destination, MappingInput, StreamInput, TagInput
+from ..application.history_filter import HistoryFilter
 from ..application.queries import page_size
 from ..application.service import Service
 from ..domain.state import StreamState
-from . import convert, paging
+from . import convert, history_paging, paging
 from .access_guard import visible_namespaces as _visible
 from .blocking import run_blocking
 from .idempotent import IdempotentWrites
@@ -145,6 +146,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 annotations=dict(request.annotations) or None,
                 import_mode=convert.enum_value(convert.IMPORT_MODES, request.import_mode, "import_mode"),
                 keep_source=request.keep_source,
+                from_manifest=request.from_manifest,
             )
             result = self.service.commands.tag(data)
             return api.TagResponse(
@@ -190,16 +192,16 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def ListTagHistory(self, request: api.ListTagHistoryRequest, context: Any) -> Any:
         def run() -> api.ListTagHistoryResponse:
             limit = page_size(request.page_size)
-            after = paging.decode(request.page_token, (int, str))
-            moves = self.service.queries.tag_history(
-                request.namespace,
-                request.stream,
-                request.tag,
-                (int(after[0]), str(after[1])) if after else None,
-                limit,
-                request.min_position,
+            after = history_paging.decode(request.page_token, request.newest_first)
+            filters = HistoryFilter(
+                newest_first=request.newest_first,
+                actors=tuple(request.actors),
+                move_causes=tuple(request.move_causes),
             )
-            token = paging.next_page_token(moves, limit, lambda m: [m.position, m.tag])
+            moves = self.service.queries.tag_history(
+                request.namespace, request.stream, request.tag, after, limit, request.min_position, filters
+            )
+            token = history_paging.next_page_token(moves, limit, request.newest_first)
             return api.ListTagHistoryResponse(
                 entries=[convert.tag_history_entry(m) for m in moves], next_page_token=token
             )

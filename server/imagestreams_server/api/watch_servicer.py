@@ -113,6 +113,7 @@ def _response(item: Change | Marker) -> watch_api.WatchResponse:
         actor=item.actor,
         cause=item.cause,
         synthetic=item.synthetic,
+        move_cause=item.move_cause,
     )
     if item.current is not None:
         message.current.CopyFrom(convert.tag_event(item.current))

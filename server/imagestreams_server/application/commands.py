@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain import limits
 from ..domain.errors import AlreadyExists, FailedPrecondition, InvalidField
+from ..domain.history import MoveCause
 from ..domain.image import validate_image
 from ..domain.imagestream import ImageStream
 from ..domain.names import (
@@ -60,6 +61,8 @@ class TagInput:
     # Record an ImageStreamTag source as given (a spec tag written in full, as `apply -f` writes it): in
     # another stream it is copied once, in the destination's own stream it is tracked.
     keep_source: bool = False
+    # Written from a manifest (`isctl apply`): the moves it makes are recorded with the cause `apply`.
+    from_manifest: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class Commands:
                         now=context.now,
                         actor=context.actor,
                         cause=context.cause,
+                        why=MoveCause.APPLY,
                     )
                 except InvalidField as e:
                     raise InvalidField(f"{prefix}.{e.field.replace('source.', 'from.')}", e.message) from None
@@ -247,6 +251,7 @@ class Commands:
                     cause=context.cause,
                     # `oc tag` sends a registry source with generation 0: a changed tag is imported again.
                     reimport=True,
+                    why=MoveCause.APPLY if data.from_manifest else MoveCause.TAG,
                 )
                 specs.append(stream.spec_tags[dest.tag])
                 messages.append(_tag_message(data, dest, resolved))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from ..domain.errors import FailedPrecondition, InvalidField, NotFound
+from ..domain.history import MoveCause
 from ..domain.imagestream import ImageStream, ImportPolicy
 from ..domain.names import StreamName, validate_tag
 from ..domain.reference import parse_pull_spec
@@ -329,9 +330,16 @@ class Importing:
         for observer in self.on_read:
             observer(source, outcome)
 
-    def record(self, unit: UnitOfWork, stream: ImageStream, outcome: TagOutcome, policy: ImportPolicy) -> TagOutcome:
+    def record(
+        self,
+        unit: UnitOfWork,
+        stream: ImageStream,
+        outcome: TagOutcome,
+        policy: ImportPolicy,
+        why: MoveCause = MoveCause.IMPORT,
+    ) -> TagOutcome:
         """Records one tag's outcome on a loaded stream (its image, or its failure); `changed` says whether the
-        tag moved."""
+        tag moved. `why` is the cause its move is recorded with."""
         context = unit.context
         if outcome.failure is not None:
             stream.record_import_failure(
@@ -360,6 +368,7 @@ class Importing:
             now=context.now,
             actor=context.actor,
             cause=context.cause,
+            why=why,
         )
         after = stream.state.current(outcome.tag)
         moved = after is not None and (

@@ -15,6 +15,7 @@ from ..domain.tags import prioritize_tags, source_description
 from ..store import readmodel
 from ..store.app import EventLog
 from .errors import PositionNotReached
+from .history_filter import HistoryFilter
 from .views import (
     BuilderView,
     DescribedTagView,
@@ -203,13 +204,32 @@ class Queries:
         return public_form(resolved, self.registry_hostname, self.registry_public_hostname)
 
     def tag_history(
-        self, namespace: str, stream: str, tag: str, after: tuple[int, str] | None, limit: int, min_position: int = 0
+        self,
+        namespace: str,
+        stream: str,
+        tag: str,
+        after: tuple[int, str] | None,
+        limit: int,
+        min_position: int = 0,
+        filters: HistoryFilter | None = None,
     ) -> list[readmodel.TagMove]:
         """Every move of a stream's tags, kept by the log past deletes (so a deleted stream still has one)."""
         StreamName(namespace, stream).validate(name_field="stream")
+        filters = filters or HistoryFilter()
+        filters.validate()
         self.wait_for(min_position)
         with self.log.read() as sql:
-            return readmodel.tag_moves(sql, namespace, stream, tag, after, limit)
+            return readmodel.tag_moves(
+                sql,
+                namespace,
+                stream,
+                tag,
+                after,
+                limit,
+                newest_first=filters.newest_first,
+                actors=filters.actors,
+                move_causes=filters.move_causes,
+            )
 
     # -- describe -------------------------------------------------------------------------------------------
 

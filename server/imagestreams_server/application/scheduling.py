@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..domain.errors import DomainError
+from ..domain.history import MoveCause
 from ..domain.imagestream import ImageStream, ImportPolicy
 from ..domain.names import StreamName
 from ..domain.reference import parse_pull_spec
@@ -48,6 +49,8 @@ class _Due:
     state: StreamState
     spec: TagSpec
     last: ImportState | None
+    # A first import of a new or re-pointed tag, not a periodic check.
+    waiting: bool = False
 
 
 class ScheduledImports:
@@ -126,7 +129,7 @@ class ScheduledImports:
             for spec in state.spec_tags.values():
                 last = states.get((state.namespace, state.name, spec.name))
                 if self.auto_import and state.waiting_for_import(spec.name):
-                    due.append(_Due(state, spec, None))  # a new or re-pointed tag: import it now
+                    due.append(_Due(state, spec, None, waiting=True))  # a new or re-pointed tag: import it now
                     continue
                 if self.interval is None or not _scheduled(spec) or _pinned_and_imported(state, spec):
                     continue
@@ -144,7 +147,7 @@ class ScheduledImports:
     def _check_stream(self, name: StreamName, due: list[_Due], summary: CheckSummary) -> None:
         now = self.clock()
         credentials = self.importing.credentials(name.namespace)
-        outcomes: list[tuple[TagOutcome, ImportPolicy]] = []
+        outcomes: list[tuple[TagOutcome, ImportPolicy, MoveCause]] = []
         seen: list[ImportState] = []
         for item in due:
             spec, source = item.spec, item.spec.source.name if item.spec.source else ""
@@ -154,6 +157,7 @@ class ScheduledImports:
             last_digest = known.source_digest if known else None
             summary.checked += 1
             policy = ImportPolicy(spec.insecure, spec.scheduled, spec.import_mode, spec.reference_policy)
+            why = MoveCause.IMPORT if item.waiting else MoveCause.SCHEDULED_IMPORT
             # Plain HTTP when the tag or the stream's insecure annotation allows it, as on every import path.
             transport = replace(policy, insecure=item.state.insecure_allowed(spec.name))
             try:
@@ -162,7 +166,7 @@ class ScheduledImports:
                 )
             except ImportFailure as failure:
                 summary.failed += 1
-                outcomes.append((TagOutcome(spec.name, source, failure=failure), policy))
+                outcomes.append((TagOutcome(spec.name, source, failure=failure), policy, why))
                 seen.append(ImportState(name.namespace, name.name, spec.name, source, last_digest or "", now))
                 continue
             if isinstance(result, Unchanged):
@@ -170,7 +174,7 @@ class ScheduledImports:
                 seen.append(ImportState(name.namespace, name.name, spec.name, source, result.digest, now))
                 continue
             assert isinstance(result, ImportedImage)
-            outcomes.append((TagOutcome(spec.name, source, image=result), policy))
+            outcomes.append((TagOutcome(spec.name, source, image=result), policy, why))
             digest = result.source_digest or result.digest
             seen.append(ImportState(name.namespace, name.name, spec.name, source, digest, now))
         if outcomes:
@@ -185,15 +189,15 @@ class ScheduledImports:
             for state in seen:
                 import_state.save(sql, state)
 
-    def _record(self, name: StreamName, outcomes: list[tuple[TagOutcome, ImportPolicy]]) -> list[str]:
+    def _record(self, name: StreamName, outcomes: list[tuple[TagOutcome, ImportPolicy, MoveCause]]) -> list[str]:
         def command(unit: UnitOfWork) -> list[str]:
             stream = unit.stream_or_none(name)
             if stream is None or stream.deleted:
                 return []  # deleted while the registry was asked: nothing to record
             moved = [
                 outcome.tag
-                for outcome, policy in outcomes
-                if _still_wanted(stream, outcome) and self.importing.record(unit, stream, outcome, policy).changed
+                for outcome, policy, why in outcomes
+                if _still_wanted(stream, outcome) and self.importing.record(unit, stream, outcome, policy, why).changed
             ]
             self.importing.note_check(stream, unit)
             return moved

@@ -106,3 +106,41 @@ def add_tag_event(items: list[TagEvent], new: TagEvent) -> tuple[list[TagEvent],
     else:
         return [new, *items], HistoryChange.MOVED
     return [updated, *items[1:]], HistoryChange.UPDATED
+
+
+class MoveCause(enum.StrEnum):
+    """Why a tag moved, recorded beside who moved it."""
+
+    # Someone pointed the tag (`isctl tag`, ImageStreamService.Tag).
+    TAG = "tag"
+    # The tag tracks another tag, and that one moved.
+    ALIAS = "alias"
+    # An import asked for (ImportImage), or the first import of a tag whose spec names a registry.
+    IMPORT = "import"
+    # The periodic check of a scheduled tag found a new upstream image.
+    SCHEDULED_IMPORT = "scheduled-import"
+    # A registry push (CreateImageStreamMapping, registry notifications).
+    PUSH = "push"
+    # Put back at an image of its own history (RollbackTag).
+    ROLLBACK = "rollback"
+    # Trimmed by pruning.
+    PRUNE = "prune"
+    # Written in full from a manifest (`isctl apply`, `create -f`).
+    APPLY = "apply"
+
+
+# The request trail of events recorded before moves carried their own cause: the RPC's name first.
+_LEGACY_CAUSES = {
+    "Tag": MoveCause.TAG,
+    "CreateImageStream": MoveCause.APPLY,
+    "ImportImage": MoveCause.IMPORT,
+    "CreateImageStreamMapping": MoveCause.PUSH,
+    "registry": MoveCause.PUSH,
+}
+
+
+def legacy_move_cause(cause: str) -> MoveCause:
+    """The cause of a move recorded without one, read from its request trail (`Tag request=...`, `registry
+    push`); the server's own background imports recorded no trail. An alias follow of that time cannot be
+    told from the move of the tag it followed, and reads as that move's cause."""
+    return _LEGACY_CAUSES.get(cause.split(" ", 1)[0], MoveCause.IMPORT if not cause else MoveCause.TAG)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .base import TextIdAggregate
 from .errors import InvalidField, NotFound
-from .history import HistoryChange, TagCondition, TagEvent, add_tag_event
+from .history import HistoryChange, MoveCause, TagCondition, TagEvent, add_tag_event, legacy_move_cause
 from .names import StreamName, istag_name, parse_isimage_source, parse_istag_source
 from .reference import parse_pull_spec
 from .state import StreamState, TagStatus
@@ -106,6 +106,8 @@ class ImageStream(TextIdAggregate):
         change: str
         current: dict[str, Any]
         previous: dict[str, Any] | None
+        # Why the tag moved (a MoveCause); empty on moves recorded before causes were (see `move_cause_of`).
+        move_cause: str = ""
 
         def apply(self, aggregate: Any) -> None:
             status = aggregate.state.status_tags.setdefault(self.tag, TagStatus())
@@ -274,6 +276,7 @@ class ImageStream(TextIdAggregate):
         actor: str,
         cause: str = "",
         reimport: bool = False,
+        why: MoveCause = MoveCause.TAG,
     ) -> bool:
         """Creates or replaces a spec tag and, when its source changed, records the image it points at now.
 
@@ -305,7 +308,7 @@ class ImageStream(TextIdAggregate):
         )
         self._set_spec(new_spec, stream_generation, now=now, actor=actor, cause=cause)
         if resolved is not None:
-            self._record_image(spec.name, resolved, now=now, actor=actor, cause=cause)
+            self._record_image(spec.name, resolved, why, now=now, actor=actor, cause=cause)
         return True
 
     def record_import(
@@ -319,6 +322,7 @@ class ImageStream(TextIdAggregate):
         now: datetime,
         actor: str,
         cause: str = "",
+        why: MoveCause = MoveCause.IMPORT,
     ) -> bool:
         """Records a successful import of `source` (a registry pull spec) at `tag`, as OpenShift does.
 
@@ -341,7 +345,7 @@ class ImageStream(TextIdAggregate):
         context = {"now": now, "actor": actor, "cause": cause}
         if changed:
             self._set_spec(wanted.with_generation(next_generation), next_generation, **context)
-            self._record_image(tag, TagEvent(now, docker_image_reference, image, next_generation), **context)
+            self._record_image(tag, TagEvent(now, docker_image_reference, image, next_generation), why, **context)
             return True
         assert spec is not None
         recorded = False
@@ -403,7 +407,7 @@ class ImageStream(TextIdAggregate):
     ) -> bool:
         """Records an image at a tag's status, as a registry push does; the spec is left alone."""
         event = TagEvent(now, docker_image_reference, image, self.generation)
-        return self._record_image(tag, event, now=now, actor=actor, cause=cause)
+        return self._record_image(tag, event, MoveCause.PUSH, now=now, actor=actor, cause=cause)
 
     def delete_tag(self, tag: str, *, now: datetime, actor: str, cause: str = "") -> None:
         if tag not in self.state.spec_tags and tag not in self.state.status_tags:
@@ -436,10 +440,13 @@ class ImageStream(TextIdAggregate):
             if target is not None:
                 path.append(target)
 
-    def _record_image(self, tag: str, event: TagEvent, *, now: datetime, actor: str, cause: str) -> bool:
+    def _record_image(
+        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str
+    ) -> bool:
         """Adds an event to a tag's history, then carries the new current image to every tag that tracks it,
-        breadth first and by name, so chains resolve the same way every time."""
-        changed = self._add_to_history(tag, event, now=now, actor=actor, cause=cause)
+        breadth first and by name, so chains resolve the same way every time. `why` is the cause of the
+        tag's own move; the tags that follow it move because of the alias."""
+        changed = self._add_to_history(tag, event, why, now=now, actor=actor, cause=cause)
         if not changed:
             return False
         queue = deque([tag])
@@ -453,11 +460,13 @@ class ImageStream(TextIdAggregate):
                 if tracker in visited:
                     continue
                 visited.add(tracker)
-                self._add_to_history(tracker, head, now=now, actor=actor, cause=cause)
+                self._add_to_history(tracker, head, MoveCause.ALIAS, now=now, actor=actor, cause=cause)
                 queue.append(tracker)
         return True
 
-    def _add_to_history(self, tag: str, event: TagEvent, *, now: datetime, actor: str, cause: str) -> bool:
+    def _add_to_history(
+        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str
+    ) -> bool:
         status = self.state.status_tags.get(tag)
         items = status.items if status else []
         new_items, change = add_tag_event(items, event)
@@ -473,8 +482,14 @@ class ImageStream(TextIdAggregate):
             previous=previous.to_dict() if previous else None,
             actor=actor,
             cause=cause,
+            move_cause=why.value,
         )
         return True
+
+
+def move_cause_of(event: ImageStream.TagStatusChanged) -> MoveCause:
+    """Why a move happened: as recorded, or read from the request trail of a move recorded before causes were."""
+    return MoveCause(event.move_cause) if event.move_cause else legacy_move_cause(event.cause)
 
 
 @dataclass(frozen=True)

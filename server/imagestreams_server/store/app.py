@@ -114,5 +114,10 @@ class EventLog(Application[str]):
         dropped, or written by an older version). Returns the number of events replayed (0 if up to date)."""
         with transaction(self.recorder, commit=True) as sql:
             readmodel.create_tables(sql)
-            behind = readmodel.tracked_position(sql) < self.max_position()
+            outdated = readmodel.schema_outdated(sql)
+            if outdated:
+                # Tables of an older shape cannot take the new rows: made again, then filled from the log.
+                readmodel.drop_tables(sql)
+                readmodel.create_tables(sql)
+            behind = outdated or readmodel.tracked_position(sql) < self.max_position()
         return self.rebuild_read_models() if behind else 0

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.history import TagCondition, TagEvent
-from ..domain.imagestream import ImageStream
+from ..domain.imagestream import ImageStream, move_cause_of
 from ..domain.tags import TagSpec
 
 
@@ -38,6 +38,8 @@ class Change:
     condition: TagCondition | None = None
     # Part of a snapshot: describes state, not a move.
     synthetic: bool = False
+    # TAG_UPDATED: why the tag moved (a MoveCause value).
+    move_cause: str = ""
 
 
 def change_of(position: int, event: Any) -> Change | None:
@@ -59,6 +61,7 @@ def change_of(position: int, event: Any) -> Change | None:
             tag=event.tag,
             current=TagEvent.from_dict(event.current),
             previous=TagEvent.from_dict(event.previous) if event.previous else None,
+            move_cause=move_cause_of(event).value,
             **common,
         )
     if isinstance(event, ImageStream.TagSpecSet):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain.history import TagEvent
 from ..domain.image import Image
-from ..domain.imagestream import ImageStream
+from ..domain.imagestream import ImageStream, move_cause_of
 from ..domain.secret import Secret
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
@@ -23,6 +23,9 @@ from . import access_rows, secret_rows, tracking
 from .sql import Sql, keyset_where
 
 TRACKING_NAME = "readmodels"
+# The shape of the tables below: tables written by an older shape are dropped and rebuilt from the log at start.
+SCHEMA_VERSION = 2
+SCHEMA_TRACKING_NAME = "readmodels-schema"
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS is_streams (
@@ -54,6 +57,7 @@ SCHEMA = (
         actor TEXT NOT NULL,
         cause TEXT NOT NULL,
         time TEXT NOT NULL,
+        move_cause TEXT NOT NULL,
         PRIMARY KEY (position, tag))""",
     "CREATE INDEX IF NOT EXISTS is_tag_history_by_tag ON is_tag_history (namespace, stream, tag, position)",
     """CREATE TABLE IF NOT EXISTS is_tracking (
@@ -81,6 +85,11 @@ def create_tables(sql: Sql) -> None:
 def drop_tables(sql: Sql) -> None:
     for table in TABLES:
         sql.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def schema_outdated(sql: Sql) -> bool:
+    """Whether the tables were written by an older shape of them (or never rebuilt since they were made)."""
+    return tracking.position(sql, SCHEMA_TRACKING_NAME) < SCHEMA_VERSION
 
 
 # -- writing ------------------------------------------------------------------------------------------------
@@ -157,6 +166,7 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
         if tag_changes.every is None:
             tag_changes.every = last_position[aggregate_id]
         _write_state(sql, aggregate, last_position[aggregate_id], tag_changes)
+    tracking.advance(sql, SCHEMA_TRACKING_NAME, SCHEMA_VERSION)
     if count:
         tracking.advance(sql, TRACKING_NAME, top)
     if access_position:
@@ -166,8 +176,10 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
 
 def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
     """One row per tag an event moved or removed (a deleted stream removes all of its tags)."""
+    move_cause = ""
     if isinstance(event, ImageStream.TagStatusChanged):
         rows = [(event.tag, event.change, json.dumps(event.current), _json_or_none(event.previous))]
+        move_cause = move_cause_of(event).value
     elif isinstance(event, ImageStream.TagDeleted):
         rows = [(event.tag, "deleted", None, None)]
     elif isinstance(event, ImageStream.Deleted):
@@ -178,8 +190,8 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
     for tag, change, current, previous in rows:
         sql.execute(
             "INSERT INTO is_tag_history"
-            " (position, namespace, stream, tag, change, current, previous, actor, cause, time)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " (position, namespace, stream, tag, change, current, previous, actor, cause, time, move_cause)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 position,
                 namespace,
@@ -191,6 +203,7 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
                 event.actor,
                 event.cause,
                 event.timestamp.isoformat(),
+                move_cause,
             ),
         )
 
@@ -290,6 +303,8 @@ class TagMove:
     actor: str
     cause: str
     time: datetime
+    # Why the tag moved (a MoveCause value); empty for a deletion.
+    move_cause: str = ""
 
 
 def tracked_position(sql: Sql) -> int:
@@ -339,19 +354,35 @@ def get_image(sql: Sql, digest: str) -> StoredImage | None:
 
 
 def tag_moves(
-    sql: Sql, namespace: str, stream: str, tag: str, after: tuple[int, str] | None, limit: int
+    sql: Sql,
+    namespace: str,
+    stream: str,
+    tag: str,
+    after: tuple[int, str] | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
+    actors: Collection[str] = (),
+    move_causes: Collection[str] = (),
 ) -> list[TagMove]:
-    """Moves in log order (then by tag, for a stream deletion that removed several), after a page key."""
+    """Moves in log order (then by tag, for a stream deletion that removed several), or the reverse, after a
+    page key; only those by one of `actors` and for one of `move_causes` when they are given."""
     params: list[Any] = [namespace, stream]
     clauses = ""
     if after is not None:
-        clauses += " AND (position > %s OR (position = %s AND tag > %s))"
+        beyond = "<" if newest_first else ">"
+        clauses += f" AND (position {beyond} %s OR (position = %s AND tag {beyond} %s))"
         params.extend([after[0], after[0], after[1]])
     if tag:
         clauses += " AND tag = %s"
         params.append(tag)
+    for column, wanted in (("actor", actors), ("move_cause", move_causes)):
+        if wanted:
+            clauses += f" AND {column} IN ({', '.join(['%s'] * len(wanted))})"
+            params.extend(wanted)
+    order = "position DESC, tag DESC" if newest_first else "position, tag"
     rows = sql.execute(
-        f"SELECT * FROM is_tag_history WHERE namespace = %s AND stream = %s{clauses} ORDER BY position, tag LIMIT %s",
+        f"SELECT * FROM is_tag_history WHERE namespace = %s AND stream = %s{clauses} ORDER BY {order} LIMIT %s",
         (*params, limit),
     ).fetchall()
     return [
@@ -366,6 +397,7 @@ def tag_moves(
             actor=r["actor"],
             cause=r["cause"],
             time=datetime.fromisoformat(r["time"]),
+            move_cause=r["move_cause"],
         )
         for r in rows
     ]

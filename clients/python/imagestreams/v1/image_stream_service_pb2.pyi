@@ -127,7 +127,7 @@ class TagDestination(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
 
 class TagRequest(_message.Message):
-    __slots__ = ("namespace", "source", "destinations", "alias", "scheduled", "insecure", "reference_policy", "reference", "annotations", "import_mode", "keep_source")
+    __slots__ = ("namespace", "source", "destinations", "alias", "scheduled", "insecure", "reference_policy", "reference", "annotations", "import_mode", "keep_source", "from_manifest")
     class AnnotationsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +146,7 @@ class TagRequest(_message.Message):
     ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
     IMPORT_MODE_FIELD_NUMBER: _ClassVar[int]
     KEEP_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    FROM_MANIFEST_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     source: _resources_pb2.ObjectReference
     destinations: _containers.RepeatedCompositeFieldContainer[TagDestination]
@@ -157,7 +158,8 @@ class TagRequest(_message.Message):
     annotations: _containers.ScalarMap[str, str]
     import_mode: _resources_pb2.ImportMode
     keep_source: bool
-    def __init__(self, namespace: _Optional[str] = ..., source: _Optional[_Union[_resources_pb2.ObjectReference, _Mapping]] = ..., destinations: _Optional[_Iterable[_Union[TagDestination, _Mapping]]] = ..., alias: _Optional[bool] = ..., scheduled: _Optional[bool] = ..., insecure: _Optional[bool] = ..., reference_policy: _Optional[_Union[_resources_pb2.ReferencePolicyType, str]] = ..., reference: _Optional[bool] = ..., annotations: _Optional[_Mapping[str, str]] = ..., import_mode: _Optional[_Union[_resources_pb2.ImportMode, str]] = ..., keep_source: _Optional[bool] = ...) -> None: ...
+    from_manifest: bool
+    def __init__(self, namespace: _Optional[str] = ..., source: _Optional[_Union[_resources_pb2.ObjectReference, _Mapping]] = ..., destinations: _Optional[_Iterable[_Union[TagDestination, _Mapping]]] = ..., alias: _Optional[bool] = ..., scheduled: _Optional[bool] = ..., insecure: _Optional[bool] = ..., reference_policy: _Optional[_Union[_resources_pb2.ReferencePolicyType, str]] = ..., reference: _Optional[bool] = ..., annotations: _Optional[_Mapping[str, str]] = ..., import_mode: _Optional[_Union[_resources_pb2.ImportMode, str]] = ..., keep_source: _Optional[bool] = ..., from_manifest: _Optional[bool] = ...) -> None: ...
 
 class TagResponse(_message.Message):
     __slots__ = ("tags", "messages", "position")
@@ -226,20 +228,26 @@ class ListImageStreamTagsResponse(_message.Message):
     def __init__(self, image_stream_tags: _Optional[_Iterable[_Union[_resources_pb2.ImageStreamTag, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListTagHistoryRequest(_message.Message):
-    __slots__ = ("namespace", "stream", "tag", "page_size", "page_token", "min_position")
+    __slots__ = ("namespace", "stream", "tag", "page_size", "page_token", "min_position", "newest_first", "actors", "move_causes")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_FIRST_FIELD_NUMBER: _ClassVar[int]
+    ACTORS_FIELD_NUMBER: _ClassVar[int]
+    MOVE_CAUSES_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     stream: str
     tag: str
     page_size: int
     page_token: str
     min_position: int
-    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+    newest_first: bool
+    actors: _containers.RepeatedScalarFieldContainer[str]
+    move_causes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ..., newest_first: _Optional[bool] = ..., actors: _Optional[_Iterable[str]] = ..., move_causes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListTagHistoryResponse(_message.Message):
     __slots__ = ("entries", "next_page_token")

@@ -187,7 +187,7 @@ class ImageStreamServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTagHistory(self, request, context):
-        """Every move of a tag, oldest first, as the log keeps it.
+        """Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -328,7 +328,7 @@ class DescribedTag(_message.Message):
     def __init__(self, tag: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., spec: _Optional[_Union[TagReference, _Mapping]] = ..., status: _Optional[_Union[NamedTagEventList, _Mapping]] = ..., source_description: _Optional[str] = ..., import_pending: _Optional[bool] = ..., pull_spec: _Optional[str] = ..., image_pull_policy: _Optional[str] = ...) -> None: ...
 
 class TagHistoryEntry(_message.Message):
-    __slots__ = ("position", "namespace", "stream", "tag", "change", "event", "previous", "actor", "cause", "time")
+    __slots__ = ("position", "namespace", "stream", "tag", "change", "event", "previous", "actor", "cause", "time", "move_cause")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
@@ -339,6 +339,7 @@ class TagHistoryEntry(_message.Message):
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     CAUSE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    MOVE_CAUSE_FIELD_NUMBER: _ClassVar[int]
     position: int
     namespace: str
     stream: str
@@ -349,4 +350,5 @@ class TagHistoryEntry(_message.Message):
     actor: str
     cause: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, position: _Optional[int] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., change: _Optional[str] = ..., event: _Optional[_Union[TagEvent, _Mapping]] = ..., previous: _Optional[_Union[TagEvent, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    move_cause: str
+    def __init__(self, position: _Optional[int] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., change: _Optional[str] = ..., event: _Optional[_Union[TagEvent, _Mapping]] = ..., previous: _Optional[_Union[TagEvent, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., move_cause: _Optional[str] = ...) -> None: ...

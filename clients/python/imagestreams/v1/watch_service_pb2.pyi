@@ -58,7 +58,7 @@ class WatchRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[ChangeKind, str]]] = ..., after_position: _Optional[int] = ..., from_now: _Optional[bool] = ..., snapshot: _Optional[bool] = ..., progress_interval_seconds: _Optional[int] = ...) -> None: ...
 
 class WatchResponse(_message.Message):
-    __slots__ = ("position", "marker", "kind", "namespace", "stream", "tag", "current", "previous", "spec", "time", "actor", "cause", "synthetic", "condition")
+    __slots__ = ("position", "marker", "kind", "namespace", "stream", "tag", "current", "previous", "spec", "time", "actor", "cause", "synthetic", "condition", "move_cause")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     MARKER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,7 @@ class WatchResponse(_message.Message):
     CAUSE_FIELD_NUMBER: _ClassVar[int]
     SYNTHETIC_FIELD_NUMBER: _ClassVar[int]
     CONDITION_FIELD_NUMBER: _ClassVar[int]
+    MOVE_CAUSE_FIELD_NUMBER: _ClassVar[int]
     position: int
     marker: Marker
     kind: ChangeKind
@@ -87,4 +88,5 @@ class WatchResponse(_message.Message):
     cause: str
     synthetic: bool
     condition: _resources_pb2.TagEventCondition
-    def __init__(self, position: _Optional[int] = ..., marker: _Optional[_Union[Marker, str]] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., current: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., previous: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., spec: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., synthetic: _Optional[bool] = ..., condition: _Optional[_Union[_resources_pb2.TagEventCondition, _Mapping]] = ...) -> None: ...
+    move_cause: str
+    def __init__(self, position: _Optional[int] = ..., marker: _Optional[_Union[Marker, str]] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., current: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., previous: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., spec: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., synthetic: _Optional[bool] = ..., condition: _Optional[_Union[_resources_pb2.TagEventCondition, _Mapping]] = ..., move_cause: _Optional[str] = ...) -> None: ...

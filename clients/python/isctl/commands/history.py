@@ -1,4 +1,4 @@
-"""`isctl history NAME[:TAG]`: every move of a tag as the log recorded it, oldest first."""
+"""`isctl history NAME[:TAG]`: every move of a tag as the log recorded it, who made it and why."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from ..humanize import ago
 from ..output import DATA_FORMATS, print_list, print_table
 from ..refs import parse_stream_and_tag
 
-HEADERS = ("POSITION", "CHANGE", "IMAGE", "PULL SPEC", "ACTOR", "AGE")
+HEADERS = ("POSITION", "CHANGE", "IMAGE", "PULL SPEC", "ACTOR", "CAUSE", "AGE")
 NONE = "<none>"
+CAUSES = ("tag", "alias", "import", "scheduled-import", "push", "rollback", "prune", "apply")
 
 
 def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -23,13 +24,25 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help="show every move of a tag",
         description=prose(
             "Show every change of a tag, oldest first, as the log recorded it: `moved` (a new "
-            "current image), `updated` (the current entry changed in place) and `deleted`. Unlike the status "
-            "history `describe` shows, nothing is collapsed. Without :TAG, the moves of every tag of the stream."
+            "current image), `updated` (the current entry changed in place), `skipped` (a pinned tag left "
+            "where it was) and `deleted`, with who made it (ACTOR) and why (CAUSE: tag, alias, import, "
+            "scheduled-import, push, rollback, prune, apply). Unlike the status history `describe` shows, "
+            "nothing is collapsed. Without :TAG, the moves of every tag of the stream."
         ),
-        epilog="examples:\n  isctl history ruby:latest\n  isctl history ruby -o yaml",
+        epilog=(
+            "examples:\n  isctl history ruby:latest\n  isctl history ruby:prod --newest-first --cause=rollback\n"
+            "  isctl history ruby --actor=alice -o yaml"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", metavar="NAME[:TAG]", help="the stream, and the tag to follow")
+    parser.add_argument("--newest-first", action="store_true", help="list the newest move first")
+    parser.add_argument(
+        "--actor", action="append", default=[], metavar="NAME", help="only moves by this actor (repeatable)"
+    )
+    parser.add_argument(
+        "--cause", action="append", default=[], choices=CAUSES, help="only moves for this cause (repeatable)"
+    )
     parser.add_argument("-o", "--output", choices=DATA_FORMATS, help="output format (default: a table)")
     parser.set_defaults(run=run)
     return parser
@@ -38,8 +51,9 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace, context: Context) -> int:
     stream, tag = parse_stream_and_tag(args.name)
     with context.client() as client:
-        entries = list(client.iter_tag_history(context.namespace, stream, tag))
-        if not entries:
+        filters = {"newest_first": args.newest_first, "actors": args.actor, "move_causes": args.cause}
+        entries = list(client.iter_tag_history(context.namespace, stream, tag, **filters))
+        if not entries and not (args.actor or args.cause):
             # The server answers a stream it never saw with an empty list: say NOT_FOUND as every other verb
             # does (a deleted stream's moves stay in the log, so only a stream with no history is asked about).
             client.get_image_stream(context.namespace, stream)
@@ -68,5 +82,6 @@ def _row(entry: pb.TagHistoryEntry, now: datetime, with_tag: bool) -> list[str]:
         (event.image if event else "") or NONE,
         (event.docker_image_reference if event else "") or NONE,
         entry.actor or NONE,
+        entry.move_cause or NONE,
         ago(entry.time, now),
     ]

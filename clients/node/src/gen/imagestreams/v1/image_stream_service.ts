@@ -152,6 +152,11 @@ export interface TagRequest {
    * it, a plain tag records that image as its source (ImageStreamImage `stream@digest`), as `oc tag` does.
    */
   keepSource: boolean;
+  /**
+   * The tags are written from a manifest (`isctl apply`): their moves are recorded with cause `apply`
+   * rather than `tag`.
+   */
+  fromManifest: boolean;
 }
 
 export interface TagRequest_AnnotationsEntry {
@@ -208,8 +213,15 @@ export interface ListTagHistoryRequest {
   /** Empty lists the moves of every tag of the stream. */
   tag: string;
   pageSize: number;
+  /** A token is valid only with the order it was given for. */
   pageToken: string;
   minPosition: bigint;
+  /** Newest first instead of oldest first. */
+  newestFirst: boolean;
+  /** Only the moves made by one of these actors (`alice`, `system:serviceaccount:team-a:builder`). */
+  actors: string[];
+  /** Only the moves made for one of these causes (see TagHistoryEntry.move_cause). */
+  moveCauses: string[];
 }
 
 export interface ListTagHistoryResponse {
@@ -1645,6 +1657,7 @@ function createBaseTagRequest(): TagRequest {
     annotations: {},
     importMode: 0,
     keepSource: false,
+    fromManifest: false,
   };
 }
 
@@ -1682,6 +1695,9 @@ export const TagRequest: MessageFns<TagRequest> = {
     }
     if (message.keepSource !== false) {
       writer.uint32(88).bool(message.keepSource);
+    }
+    if (message.fromManifest !== false) {
+      writer.uint32(96).bool(message.fromManifest);
     }
     return writer;
   },
@@ -1790,6 +1806,14 @@ export const TagRequest: MessageFns<TagRequest> = {
             message.keepSource = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.fromManifest = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1842,6 +1866,11 @@ export const TagRequest: MessageFns<TagRequest> = {
         : isSet(object.keep_source)
         ? globalThis.Boolean(object.keep_source)
         : false,
+      fromManifest: isSet(object.fromManifest)
+        ? globalThis.Boolean(object.fromManifest)
+        : isSet(object.from_manifest)
+        ? globalThis.Boolean(object.from_manifest)
+        : false,
     };
   },
 
@@ -1886,6 +1915,9 @@ export const TagRequest: MessageFns<TagRequest> = {
     if (message.keepSource !== false) {
       obj.keepSource = message.keepSource;
     }
+    if (message.fromManifest !== false) {
+      obj.fromManifest = message.fromManifest;
+    }
     return obj;
   },
 
@@ -1915,6 +1947,7 @@ export const TagRequest: MessageFns<TagRequest> = {
     );
     message.importMode = object.importMode ?? 0;
     message.keepSource = object.keepSource ?? false;
+    message.fromManifest = object.fromManifest ?? false;
     return message;
   },
 };
@@ -2724,7 +2757,17 @@ export const ListImageStreamTagsResponse: MessageFns<ListImageStreamTagsResponse
 };
 
 function createBaseListTagHistoryRequest(): ListTagHistoryRequest {
-  return { namespace: "", stream: "", tag: "", pageSize: 0, pageToken: "", minPosition: 0n };
+  return {
+    namespace: "",
+    stream: "",
+    tag: "",
+    pageSize: 0,
+    pageToken: "",
+    minPosition: 0n,
+    newestFirst: false,
+    actors: [],
+    moveCauses: [],
+  };
 }
 
 export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
@@ -2749,6 +2792,15 @@ export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
         throw new globalThis.Error("value provided for field message.minPosition of type int64 too large");
       }
       writer.uint32(48).int64(message.minPosition);
+    }
+    if (message.newestFirst !== false) {
+      writer.uint32(56).bool(message.newestFirst);
+    }
+    for (const v of message.actors) {
+      writer.uint32(66).string(v!);
+    }
+    for (const v of message.moveCauses) {
+      writer.uint32(74).string(v!);
     }
     return writer;
   },
@@ -2814,6 +2866,30 @@ export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
             message.minPosition = reader.int64() as bigint;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.newestFirst = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.actors.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.moveCauses.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2846,6 +2922,19 @@ export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
         : isSet(object.min_position)
         ? BigInt(object.min_position)
         : 0n,
+      newestFirst: isSet(object.newestFirst)
+        ? globalThis.Boolean(object.newestFirst)
+        : isSet(object.newest_first)
+        ? globalThis.Boolean(object.newest_first)
+        : false,
+      actors: globalThis.Array.isArray(object?.actors)
+        ? object.actors.map((e: any) => globalThis.String(e))
+        : [],
+      moveCauses: globalThis.Array.isArray(object?.moveCauses)
+        ? object.moveCauses.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.move_causes)
+        ? object.move_causes.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2869,6 +2958,15 @@ export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
     if (message.minPosition !== 0n) {
       obj.minPosition = message.minPosition.toString();
     }
+    if (message.newestFirst !== false) {
+      obj.newestFirst = message.newestFirst;
+    }
+    if (message.actors?.length) {
+      obj.actors = message.actors;
+    }
+    if (message.moveCauses?.length) {
+      obj.moveCauses = message.moveCauses;
+    }
     return obj;
   },
 
@@ -2885,6 +2983,9 @@ export const ListTagHistoryRequest: MessageFns<ListTagHistoryRequest> = {
     message.minPosition = (object.minPosition !== undefined && object.minPosition !== null)
       ? BigInt(object.minPosition)
       : 0n;
+    message.newestFirst = object.newestFirst ?? false;
+    message.actors = object.actors?.map((e) => e) || [];
+    message.moveCauses = object.moveCauses?.map((e) => e) || [];
     return message;
   },
 };
@@ -4177,7 +4278,7 @@ export const ImageStreamServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** Every move of a tag, oldest first, as the log keeps it. */
+    /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
     listTagHistory: {
       name: "ListTagHistory",
       requestType: ListTagHistoryRequest as typeof ListTagHistoryRequest,
@@ -4344,7 +4445,7 @@ export const ImageStreamServiceService = {
       Buffer.from(ListImageStreamTagsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListImageStreamTagsResponse => ListImageStreamTagsResponse.decode(value),
   },
-  /** Every move of a tag, oldest first, as the log keeps it. */
+  /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
   listTagHistory: {
     path: "/imagestreams.v1.ImageStreamService/ListTagHistory" as const,
     requestStream: false as const,
@@ -4421,7 +4522,7 @@ export interface ImageStreamServiceServer extends UntypedServiceImplementation {
   deleteTag: handleUnaryCall<DeleteTagRequest, DeleteTagResponse>;
   getImageStreamTag: handleUnaryCall<GetImageStreamTagRequest, GetImageStreamTagResponse>;
   listImageStreamTags: handleUnaryCall<ListImageStreamTagsRequest, ListImageStreamTagsResponse>;
-  /** Every move of a tag, oldest first, as the log keeps it. */
+  /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
   listTagHistory: handleUnaryCall<ListTagHistoryRequest, ListTagHistoryResponse>;
   /** An image of a stream by digest or unique digest prefix. */
   getImageStreamImage: handleUnaryCall<GetImageStreamImageRequest, GetImageStreamImageResponse>;
@@ -4585,7 +4686,7 @@ export interface ImageStreamServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListImageStreamTagsResponse) => void,
   ): ClientUnaryCall;
-  /** Every move of a tag, oldest first, as the log keeps it. */
+  /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
   listTagHistory(
     request: ListTagHistoryRequest,
     callback: (error: ServiceError | null, response: ListTagHistoryResponse) => void,

@@ -381,8 +381,16 @@ export interface TagHistoryEntry {
   event: TagEvent | undefined;
   previous: TagEvent | undefined;
   actor: string;
+  /** The request that made the change: its RPC, and `request=ID` when the client sent one. */
   cause: string;
-  time: Date | undefined;
+  time:
+    | Date
+    | undefined;
+  /**
+   * Why the tag moved: `tag`, `alias` (the tag it tracks moved), `import`, `scheduled-import`, `push`,
+   * `rollback`, `prune` or `apply`. Empty for `deleted`.
+   */
+  moveCause: string;
 }
 
 function createBaseObjectReference(): ObjectReference {
@@ -3574,6 +3582,7 @@ function createBaseTagHistoryEntry(): TagHistoryEntry {
     actor: "",
     cause: "",
     time: undefined,
+    moveCause: "",
   };
 }
 
@@ -3611,6 +3620,9 @@ export const TagHistoryEntry: MessageFns<TagHistoryEntry> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(82).fork()).join();
+    }
+    if (message.moveCause !== "") {
+      writer.uint32(90).string(message.moveCause);
     }
     return writer;
   },
@@ -3708,6 +3720,14 @@ export const TagHistoryEntry: MessageFns<TagHistoryEntry> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.moveCause = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3732,6 +3752,11 @@ export const TagHistoryEntry: MessageFns<TagHistoryEntry> = {
       actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
       cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      moveCause: isSet(object.moveCause)
+        ? globalThis.String(object.moveCause)
+        : isSet(object.move_cause)
+        ? globalThis.String(object.move_cause)
+        : "",
     };
   },
 
@@ -3767,6 +3792,9 @@ export const TagHistoryEntry: MessageFns<TagHistoryEntry> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.moveCause !== "") {
+      obj.moveCause = message.moveCause;
+    }
     return obj;
   },
 
@@ -3789,6 +3817,7 @@ export const TagHistoryEntry: MessageFns<TagHistoryEntry> = {
     message.actor = object.actor ?? "";
     message.cause = object.cause ?? "";
     message.time = object.time ?? undefined;
+    message.moveCause = object.moveCause ?? "";
     return message;
   },
 };

@@ -179,7 +179,14 @@ export interface WatchResponse {
   /** True for the changes of a snapshot, which describe state rather than a move. */
   synthetic: boolean;
   /** IMPORT_FAILED: the tag's ImportSuccess=False condition. */
-  condition: TagEventCondition | undefined;
+  condition:
+    | TagEventCondition
+    | undefined;
+  /**
+   * TAG_UPDATED: why the tag moved (`tag`, `alias`, `import`, `scheduled-import`, `push`, `rollback`, `prune`,
+   * `apply`), as ListTagHistory says it.
+   */
+  moveCause: string;
 }
 
 function createBaseWatchRequest(): WatchRequest {
@@ -419,6 +426,7 @@ function createBaseWatchResponse(): WatchResponse {
     cause: "",
     synthetic: false,
     condition: undefined,
+    moveCause: "",
   };
 }
 
@@ -468,6 +476,9 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     }
     if (message.condition !== undefined) {
       TagEventCondition.encode(message.condition, writer.uint32(114).fork()).join();
+    }
+    if (message.moveCause !== "") {
+      writer.uint32(122).string(message.moveCause);
     }
     return writer;
   },
@@ -597,6 +608,14 @@ export const WatchResponse: MessageFns<WatchResponse> = {
             message.condition = TagEventCondition.decode(reader, reader.uint32());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.moveCause = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -625,6 +644,11 @@ export const WatchResponse: MessageFns<WatchResponse> = {
       cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
       synthetic: isSet(object.synthetic) ? globalThis.Boolean(object.synthetic) : false,
       condition: isSet(object.condition) ? TagEventCondition.fromJSON(object.condition) : undefined,
+      moveCause: isSet(object.moveCause)
+        ? globalThis.String(object.moveCause)
+        : isSet(object.move_cause)
+        ? globalThis.String(object.move_cause)
+        : "",
     };
   },
 
@@ -672,6 +696,9 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     if (message.condition !== undefined) {
       obj.condition = TagEventCondition.toJSON(message.condition);
     }
+    if (message.moveCause !== "") {
+      obj.moveCause = message.moveCause;
+    }
     return obj;
   },
 
@@ -702,6 +729,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     message.condition = (object.condition !== undefined && object.condition !== null)
       ? TagEventCondition.fromPartial(object.condition)
       : undefined;
+    message.moveCause = object.moveCause ?? "";
     return message;
   },
 };
