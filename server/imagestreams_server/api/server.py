@@ -59,6 +59,7 @@ from .http_app import HttpSide, start_http_side
 from .import_servicer import ImportServicer
 from .observability.metrics import Metrics
 from .observability.rpc import RpcObserver
+from .reflection import enable as enable_reflection
 from .registry_servicer import RegistryServicer
 from .secret_servicer import SecretServicer
 from .servicer import ImageStreamServicer
@@ -271,7 +272,8 @@ async def start(config: ServerConfig) -> RunningServer:
     http = await start_http_side(config, service, access_cache, executor, secrets.credentials_for, metrics)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
-    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
+    # Reflection serves the .proto files with their comments (grpcurl describe, buf curl).
+    enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
     await grpc_server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
