@@ -46,13 +46,16 @@ class ObservedContext:
     id (grpc replaces the trailing metadata an abort is given, so it is added to each abort), and the caller
     is noted for the log line."""
 
-    __slots__ = ("_context", "_request_id", "caller")
+    __slots__ = ("_context", "_request_id", "caller", "peer_address")
 
     def __init__(self, context: grpc.aio.ServicerContext, request_id: tuple[str, str]) -> None:
         self._context = context
         self._request_id = request_id
         self.caller = _ANONYMOUS
-        context.set_trailing_metadata((request_id,))
+        # Read while the call is alive: grpc's context.peer() on a call whose connection was reset (a client
+        # gone in the middle of a stream) dereferences a freed call and kills the process.
+        self.peer_address = context.peer()
+        pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
@@ -167,7 +170,7 @@ class RpcObserver:
                     "duration_ms": round(seconds * 1000, 3),
                     "caller": context.caller,
                     "request_id": context._request_id[1],
-                    "peer": context.peer(),
+                    "peer": context.peer_address,
                 },
             )
 
