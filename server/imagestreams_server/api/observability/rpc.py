@@ -55,7 +55,7 @@ class ObservedContext:
         # Read while the call is alive: grpc's context.peer() on a call whose connection was reset (a client
         # gone in the middle of a stream) dereferences a freed call and kills the process.
         self.peer_address = context.peer()
-        pass
+        context.set_trailing_metadata((request_id,))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
