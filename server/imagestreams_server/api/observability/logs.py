@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 FORMATS = ("text", "json")
@@ -28,8 +29,12 @@ class TextFormatter(logging.Formatter):
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "json":
         return JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            # RFC 3339 in UTC, as log collectors parse it.
+            timestamp="time",
+            rename_fields={"levelname": "level", "name": "logger"},
+            # uvicorn adds its message again with terminal colours: not for a log collector.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
     if log_format == "text":
         return TextFormatter(TEXT_FORMAT)
