@@ -387,7 +387,8 @@ def redacted(setting: Setting, value: Any) -> Any:
                 return value
             netloc = parts.netloc
             if parts.password:
-                netloc = f"{parts.username}:{REDACTED}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+                userinfo, _, host = netloc.rpartition("@")
+                netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{host}"
             query = "&".join(
                 f"password={REDACTED}" if pair.startswith("password=") else pair for pair in parts.query.split("&")
             )
