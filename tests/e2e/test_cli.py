@@ -238,6 +238,18 @@ def test_history_lists_every_move(isctl: Isctl, client: Client) -> None:
     assert [e["event"]["image"] for e in json.loads(newest)["items"]] == [B, A]
 
 
+def test_rollback_puts_a_tag_back(isctl: Isctl, client: Client) -> None:
+    push(client, "back", "2.0", A)
+    isctl.ok("tag", "--alias", "back:2.0", "back:prod")
+    push(client, "back", "2.0", B)
+    assert isctl.ok("rollback", "istag/back:prod") == (
+        f"Tag back:prod no longer tracks back:2.0; it is a permanent tag now, rolled back to revision 1 ({A}).\n"
+    )
+    assert istag_image(isctl, "back:prod") == A
+    result = isctl.run("rollback", "back:prod", "--to-revision=9")
+    assert result.code == 1 and "there is no revision 9" in result.err
+
+
 def test_delete_streams_and_tags(isctl: Isctl, client: Client) -> None:
     push(client, "gone", "1", A)
     push(client, "gone", "2", B)

@@ -531,6 +531,13 @@ ROWS: tuple[Row, ...] = (
         allowed=ABSENT,
     ),
     Row(
+        f"{IS}/RollbackTag",
+        "RollbackTag(absent)",
+        fixed(api.RollbackTagRequest(namespace=B, stream="src", tag="no-such-tag")),
+        [("update", "imagestreams", B)],
+        allowed=ABSENT,
+    ),
+    Row(
         f"{IS}/GetImageStreamTag",
         "GetImageStreamTag",
         fixed(api.GetImageStreamTagRequest(namespace=B, stream="src", tag="1")),

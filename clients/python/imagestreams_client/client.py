@@ -113,6 +113,15 @@ class Client(Connection):
         )
         return self._call(self._stub.Tag, request, api.TagResponse)
 
+    def rollback_tag(
+        self, namespace: str, stream: str, tag: str, *, to_revision: int = 0, to_image: str = ""
+    ) -> api.RollbackTagResponse:
+        """Points a tag back at an earlier image of its history (by default the one before the current)."""
+        request = api.RollbackTagRequest(
+            namespace=namespace, stream=stream, tag=tag, to_revision=to_revision, to_image=to_image
+        )
+        return self._call(self._stub.RollbackTag, request, api.RollbackTagResponse)
+
     def delete_tag(self, namespace: str, stream: str, tag: str) -> api.DeleteTagResponse:
         request = api.DeleteTagRequest(namespace=namespace, stream=stream, tag=tag)
         return self._call(self._stub.DeleteTag, request, api.DeleteTagResponse)

@@ -89,7 +89,7 @@ def _completer_for(verb: str, dest: str) -> Completer | None:
             return complete_names
     if verb == "tag" and dest == "args":
         return complete_tags
-    if verb in ("history", "import-image") and dest in ("name", "target"):
+    if verb in ("history", "import-image", "rollback") and dest in ("name", "target"):
         return complete_tags
     if verb == "set image-lookup" and dest == "resources":
         return complete_streams

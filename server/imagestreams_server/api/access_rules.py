@@ -194,6 +194,8 @@ RULES: dict[str, Rule] = {
     _IS + "DescribeImageStream": simple("get", "imagestreams"),
     _IS + "Tag": Rule(_tag_checks, _tag_destinations),
     _IS + "DeleteTag": simple("delete", "imagestreamtags", write=True),
+    # Points a tag somewhere, as Tag does: the same right.
+    _IS + "RollbackTag": simple("update", "imagestreams", write=True),
     _IS + "GetImageStreamTag": simple("get", "imagestreamtags"),
     _IS + "ListImageStreamTags": simple("list", "imagestreamtags"),
     _IS + "ListTagHistory": simple("get", "imagestreams"),

@@ -75,6 +75,27 @@ class MappingInput:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RollbackInput:
+    namespace: str
+    stream: str
+    tag: str
+    # Neither: the image before the current one.
+    to_revision: int = 0
+    to_image: str = ""
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    spec: TagSpec
+    revision: int
+    image: str
+    # The tag it tracked before, when it was an alias (it no longer is).
+    stopped_tracking: str
+    message: str
+    position: int
+
+
 UPDATABLE_PATHS = ("annotations", "docker_image_repository", "lookup_local")
 
 
@@ -300,6 +321,35 @@ class Commands:
         # Recorded with the full digest: a prefix that is unique today may not be tomorrow.
         pinned = Source(SourceKind.IMAGE_STREAM_IMAGE, f"{parsed_image.stream}@{found.image}", source.namespace)
         return pinned, source_stream
+
+    def rollback_tag(self, data: RollbackInput) -> RollbackResult:
+        name = StreamName(data.namespace, data.stream)
+        name.validate(name_field="stream")
+        validate_tag(data.tag, "tag")
+
+        def command(unit: UnitOfWork) -> tuple[TagSpec, int, str, str]:
+            context = unit.context
+            stream = unit.stream(name)
+            tracked = stream.state.tracked_tag(data.tag) or ""
+            target = stream.rollback_tag(
+                data.tag,
+                to_revision=data.to_revision,
+                to_image=data.to_image,
+                now=context.now,
+                actor=context.actor,
+                cause=context.cause,
+            )
+            return stream.spec_tags[data.tag], target.revision, target.event.image, tracked
+
+        (spec, revision, image, tracked), position = self._run(command)
+        shown = f"{data.stream}:{data.tag}"
+        message = f"Tag {shown} rolled back to revision {revision} ({image})."
+        if tracked:
+            message = (
+                f"Tag {shown} no longer tracks {data.stream}:{tracked}; it is a permanent tag now, "
+                f"rolled back to revision {revision} ({image})."
+            )
+        return RollbackResult(spec, revision, image, tracked, message, position)
 
     def delete_tag(self, namespace: str, stream: str, tag: str) -> int:
         name = StreamName(namespace, stream)

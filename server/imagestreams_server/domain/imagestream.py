@@ -17,6 +17,7 @@ from .errors import InvalidField, NotFound
 from .history import HistoryChange, MoveCause, TagCondition, TagEvent, add_tag_event, legacy_move_cause
 from .names import StreamName, istag_name, parse_isimage_source, parse_istag_source
 from .reference import parse_pull_spec
+from .rollback import RollbackTarget, rollback_target
 from .state import StreamState, TagStatus
 from .tags import ImportMode, ReferencePolicy, Source, SourceKind, TagSpec, source_changed
 
@@ -408,6 +409,23 @@ class ImageStream(TextIdAggregate):
         """Records an image at a tag's status, as a registry push does; the spec is left alone."""
         event = TagEvent(now, docker_image_reference, image, self.generation)
         return self._record_image(tag, event, MoveCause.PUSH, now=now, actor=actor, cause=cause)
+
+    def rollback_tag(
+        self, tag: str, *, to_revision: int = 0, to_image: str = "", now: datetime, actor: str, cause: str = ""
+    ) -> RollbackTarget:
+        """Points a tag back at an earlier image of its own history as a permanent tag (an ImageStreamImage
+        spec, so nothing moves it but another explicit change): an alias stops tracking, a scheduled import
+        stops. The tag keeps its annotations and reference policy."""
+        target = rollback_target(self.state, tag, to_revision, to_image)
+        old = self.spec_tags.get(tag)
+        spec = TagSpec(
+            name=tag,
+            source=Source(SourceKind.IMAGE_STREAM_IMAGE, f"{self.name}@{target.event.image}"),
+            annotations=dict(old.annotations) if old else {},
+            reference_policy=old.reference_policy if old else ReferencePolicy.SOURCE,
+        )
+        self.set_tag(spec, source_stream=None, now=now, actor=actor, cause=cause, why=MoveCause.ROLLBACK)
+        return target
 
     def delete_tag(self, tag: str, *, now: datetime, actor: str, cause: str = "") -> None:
         if tag not in self.state.spec_tags and tag not in self.state.status_tags:

@@ -187,6 +187,36 @@ class DeleteTagResponse(_message.Message):
     position: int
     def __init__(self, position: _Optional[int] = ...) -> None: ...
 
+class RollbackTagRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "to_revision", "to_image")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    TO_REVISION_FIELD_NUMBER: _ClassVar[int]
+    TO_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    to_revision: int
+    to_image: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., to_revision: _Optional[int] = ..., to_image: _Optional[str] = ...) -> None: ...
+
+class RollbackTagResponse(_message.Message):
+    __slots__ = ("tag", "message", "position", "revision", "image", "stopped_tracking")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_TRACKING_FIELD_NUMBER: _ClassVar[int]
+    tag: _resources_pb2.TagReference
+    message: str
+    position: int
+    revision: int
+    image: str
+    stopped_tracking: str
+    def __init__(self, tag: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., message: _Optional[str] = ..., position: _Optional[int] = ..., revision: _Optional[int] = ..., image: _Optional[str] = ..., stopped_tracking: _Optional[str] = ...) -> None: ...
+
 class GetImageStreamTagRequest(_message.Message):
     __slots__ = ("namespace", "stream", "tag", "min_position")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -79,6 +79,11 @@ class ImageStreamServiceStub:
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagRequest.SerializeToString,
                 response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagResponse.FromString,
                 _registered_method=True)
+        self.RollbackTag = channel.unary_unary(
+                '/imagestreams.v1.ImageStreamService/RollbackTag',
+                request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.SerializeToString,
+                response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.FromString,
+                _registered_method=True)
         self.GetImageStreamTag = channel.unary_unary(
                 '/imagestreams.v1.ImageStreamService/GetImageStreamTag',
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.GetImageStreamTagRequest.SerializeToString,
@@ -174,6 +179,14 @@ class ImageStreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RollbackTag(self, request, context):
+        """Points a tag back at an earlier image of its own history, as a permanent tag (`stream@digest`) moved
+        with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetImageStreamTag(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -263,6 +276,11 @@ def add_ImageStreamServiceServicer_to_server(servicer, server):
                     servicer.DeleteTag,
                     request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagRequest.FromString,
                     response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagResponse.SerializeToString,
+            ),
+            'RollbackTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackTag,
+                    request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.FromString,
+                    response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.SerializeToString,
             ),
             'GetImageStreamTag': grpc.unary_unary_rpc_method_handler(
                     servicer.GetImageStreamTag,
@@ -521,6 +539,33 @@ class ImageStreamService:
             '/imagestreams.v1.ImageStreamService/DeleteTag',
             imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagRequest.SerializeToString,
             imagestreams_dot_v1_dot_image__stream__service__pb2.DeleteTagResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/imagestreams.v1.ImageStreamService/RollbackTag',
+            imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.SerializeToString,
+            imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.FromString,
             options,
             channel_credentials,
             insecure,

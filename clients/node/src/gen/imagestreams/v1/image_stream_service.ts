@@ -182,6 +182,33 @@ export interface DeleteTagResponse {
   position: bigint;
 }
 
+export interface RollbackTagRequest {
+  namespace: string;
+  stream: string;
+  tag: string;
+  /**
+   * The revision to go back to: the tag's status history numbered oldest first from 1 (the current entry
+   * is the highest). 0, with no `to_image`: the image before the current one.
+   */
+  toRevision: number;
+  /** Or the image (a digest or a unique prefix of one) in the tag's status history. */
+  toImage: string;
+}
+
+export interface RollbackTagResponse {
+  /** The tag after the change: an ImageStreamImage source. */
+  tag:
+    | TagReference
+    | undefined;
+  /** `Tag ruby:prod rolled back to revision 2 (sha256:...).`, saying so when an alias stopped tracking. */
+  message: string;
+  position: bigint;
+  revision: number;
+  image: string;
+  /** The tag the rolled-back tag tracked, when it was an alias; empty otherwise. */
+  stoppedTracking: string;
+}
+
 export interface GetImageStreamTagRequest {
   namespace: string;
   stream: string;
@@ -2312,6 +2339,303 @@ export const DeleteTagResponse: MessageFns<DeleteTagResponse> = {
   },
 };
 
+function createBaseRollbackTagRequest(): RollbackTagRequest {
+  return { namespace: "", stream: "", tag: "", toRevision: 0, toImage: "" };
+}
+
+export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
+  encode(message: RollbackTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
+    }
+    if (message.toRevision !== 0) {
+      writer.uint32(32).int32(message.toRevision);
+    }
+    if (message.toImage !== "") {
+      writer.uint32(42).string(message.toImage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollbackTagRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollbackTagRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.toRevision = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toImage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollbackTagRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      toRevision: isSet(object.toRevision)
+        ? globalThis.Number(object.toRevision)
+        : isSet(object.to_revision)
+        ? globalThis.Number(object.to_revision)
+        : 0,
+      toImage: isSet(object.toImage)
+        ? globalThis.String(object.toImage)
+        : isSet(object.to_image)
+        ? globalThis.String(object.to_image)
+        : "",
+    };
+  },
+
+  toJSON(message: RollbackTagRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.toRevision !== 0) {
+      obj.toRevision = Math.round(message.toRevision);
+    }
+    if (message.toImage !== "") {
+      obj.toImage = message.toImage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RollbackTagRequest>): RollbackTagRequest {
+    return RollbackTagRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RollbackTagRequest>): RollbackTagRequest {
+    const message = createBaseRollbackTagRequest();
+    message.namespace = object.namespace ?? "";
+    message.stream = object.stream ?? "";
+    message.tag = object.tag ?? "";
+    message.toRevision = object.toRevision ?? 0;
+    message.toImage = object.toImage ?? "";
+    return message;
+  },
+};
+
+function createBaseRollbackTagResponse(): RollbackTagResponse {
+  return { tag: undefined, message: "", position: 0n, revision: 0, image: "", stoppedTracking: "" };
+}
+
+export const RollbackTagResponse: MessageFns<RollbackTagResponse> = {
+  encode(message: RollbackTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== undefined) {
+      TagReference.encode(message.tag, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.position !== 0n) {
+      if (BigInt.asIntN(64, message.position) !== message.position) {
+        throw new globalThis.Error("value provided for field message.position of type int64 too large");
+      }
+      writer.uint32(24).int64(message.position);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).int32(message.revision);
+    }
+    if (message.image !== "") {
+      writer.uint32(42).string(message.image);
+    }
+    if (message.stoppedTracking !== "") {
+      writer.uint32(50).string(message.stoppedTracking);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollbackTagResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollbackTagResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = TagReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.position = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.image = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stoppedTracking = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollbackTagResponse {
+    return {
+      tag: isSet(object.tag) ? TagReference.fromJSON(object.tag) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      position: isSet(object.position) ? BigInt(object.position) : 0n,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      image: isSet(object.image) ? globalThis.String(object.image) : "",
+      stoppedTracking: isSet(object.stoppedTracking)
+        ? globalThis.String(object.stoppedTracking)
+        : isSet(object.stopped_tracking)
+        ? globalThis.String(object.stopped_tracking)
+        : "",
+    };
+  },
+
+  toJSON(message: RollbackTagResponse): unknown {
+    const obj: any = {};
+    if (message.tag !== undefined) {
+      obj.tag = TagReference.toJSON(message.tag);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.position !== 0n) {
+      obj.position = message.position.toString();
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.image !== "") {
+      obj.image = message.image;
+    }
+    if (message.stoppedTracking !== "") {
+      obj.stoppedTracking = message.stoppedTracking;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RollbackTagResponse>): RollbackTagResponse {
+    return RollbackTagResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RollbackTagResponse>): RollbackTagResponse {
+    const message = createBaseRollbackTagResponse();
+    message.tag = (object.tag !== undefined && object.tag !== null) ? TagReference.fromPartial(object.tag) : undefined;
+    message.message = object.message ?? "";
+    message.position = (object.position !== undefined && object.position !== null) ? BigInt(object.position) : 0n;
+    message.revision = object.revision ?? 0;
+    message.image = object.image ?? "";
+    message.stoppedTracking = object.stoppedTracking ?? "";
+    return message;
+  },
+};
+
 function createBaseGetImageStreamTagRequest(): GetImageStreamTagRequest {
   return { namespace: "", stream: "", tag: "", minPosition: 0n };
 }
@@ -4262,6 +4586,18 @@ export const ImageStreamServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * Points a tag back at an earlier image of its own history, as a permanent tag (`stream@digest`) moved
+     * with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
+     */
+    rollbackTag: {
+      name: "RollbackTag",
+      requestType: RollbackTagRequest as typeof RollbackTagRequest,
+      requestStream: false,
+      responseType: RollbackTagResponse as typeof RollbackTagResponse,
+      responseStream: false,
+      options: {},
+    },
     getImageStreamTag: {
       name: "GetImageStreamTag",
       requestType: GetImageStreamTagRequest as typeof GetImageStreamTagRequest,
@@ -4423,6 +4759,19 @@ export const ImageStreamServiceService = {
     responseSerialize: (value: DeleteTagResponse): Buffer => Buffer.from(DeleteTagResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteTagResponse => DeleteTagResponse.decode(value),
   },
+  /**
+   * Points a tag back at an earlier image of its own history, as a permanent tag (`stream@digest`) moved
+   * with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
+   */
+  rollbackTag: {
+    path: "/imagestreams.v1.ImageStreamService/RollbackTag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RollbackTagRequest): Buffer => Buffer.from(RollbackTagRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RollbackTagRequest => RollbackTagRequest.decode(value),
+    responseSerialize: (value: RollbackTagResponse): Buffer => Buffer.from(RollbackTagResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RollbackTagResponse => RollbackTagResponse.decode(value),
+  },
   getImageStreamTag: {
     path: "/imagestreams.v1.ImageStreamService/GetImageStreamTag" as const,
     requestStream: false as const,
@@ -4520,6 +4869,11 @@ export interface ImageStreamServiceServer extends UntypedServiceImplementation {
   tag: handleUnaryCall<TagRequest, TagResponse>;
   /** Removes a tag's spec and its status history. */
   deleteTag: handleUnaryCall<DeleteTagRequest, DeleteTagResponse>;
+  /**
+   * Points a tag back at an earlier image of its own history, as a permanent tag (`stream@digest`) moved
+   * with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
+   */
+  rollbackTag: handleUnaryCall<RollbackTagRequest, RollbackTagResponse>;
   getImageStreamTag: handleUnaryCall<GetImageStreamTagRequest, GetImageStreamTagResponse>;
   listImageStreamTags: handleUnaryCall<ListImageStreamTagsRequest, ListImageStreamTagsResponse>;
   /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
@@ -4655,6 +5009,25 @@ export interface ImageStreamServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteTagResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Points a tag back at an earlier image of its own history, as a permanent tag (`stream@digest`) moved
+   * with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
+   */
+  rollbackTag(
+    request: RollbackTagRequest,
+    callback: (error: ServiceError | null, response: RollbackTagResponse) => void,
+  ): ClientUnaryCall;
+  rollbackTag(
+    request: RollbackTagRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RollbackTagResponse) => void,
+  ): ClientUnaryCall;
+  rollbackTag(
+    request: RollbackTagRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RollbackTagResponse) => void,
   ): ClientUnaryCall;
   getImageStreamTag(
     request: GetImageStreamTagRequest,
