@@ -35,7 +35,7 @@ def nul_field(message: Message, prefix: str = "") -> str | None:
             for key, item in value.items():
                 if isinstance(key, str) and "\x00" in key:
                     return name
-                found = _nul_in(item, f"{name}[{key}]")
+                found = _nul_in(item, f"{name}[{_shown_key(key)}]")
                 if found:
                     return found
         elif field.message_type is not None:
@@ -45,6 +45,16 @@ def nul_field(message: Message, prefix: str = "") -> str | None:
                 if found:
                     return found
     return None
+
+
+# A map key named in a field path is cut to this many characters: the path travels in the status message and
+# its details, which gRPC bounds, and a key may be as long as the request.
+MAX_SHOWN_KEY = 64
+
+
+def _shown_key(key: object) -> str:
+    text = str(key)
+    return text if len(text) <= MAX_SHOWN_KEY else text[:MAX_SHOWN_KEY] + "..."
 
 
 def _nul_in(item: Any, path: str) -> str | None:
