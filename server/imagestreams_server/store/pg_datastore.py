@@ -33,6 +33,8 @@ from .health import StoreHealth, StoreUnavailable, connection_failure, describe
 _TIMEOUT_ATTR = "_imagestreams_statement_timeout"
 # Bounds under this many milliseconds are lifted before the connection goes back to the pool.
 TIGHT_MS = 1000
+# The most a bound may exceed the time left, so that calls with about the same deadline share it.
+MAX_SLACK_MS = 2000
 
 
 class GuardedPostgresDatastore(PostgresDatastore):
@@ -81,11 +83,16 @@ class GuardedPostgresDatastore(PostgresDatastore):
 
 def _bound_statements(conn: psycopg.Connection[Any]) -> None:
     """Each statement on this connection may run for at most the time left before the current call's
-    deadline (none without a deadline). Set per connection only when it differs from what it has."""
+    deadline (none without a deadline), plus a sixteenth of it (at most 2 s). Setting it is a round trip of
+    its own, so a connection keeps the bound it has while that is no shorter than the time left and no more
+    than an eighth longer: calls with the same deadline reuse it instead of paying a round trip each."""
     left = deadline.remaining()
     wanted = 0 if left is None else max(1, math.ceil(left * 1000))
-    if getattr(conn, _TIMEOUT_ATTR, 0) == wanted:
+    current = getattr(conn, _TIMEOUT_ATTR, 0)
+    if current == wanted or (wanted and wanted <= current <= wanted + wanted // 8):
         return
+    if wanted:
+        wanted += min(wanted // 16, MAX_SLACK_MS)
     if conn.info.transaction_status != TransactionStatus.IDLE:
         return  # the library opens its transactions after this; never change a transaction midway
     # The pool's connections are in autocommit mode: this holds for the session until changed again.
