@@ -52,6 +52,7 @@ from ..store.crypto import SecretKeyConfig, load_secret_box
 from ..store.health import StoreHealth, StoreUnavailable, wait_until_reachable
 from ..store.pg_datastore import health_of
 from ..store.pg_listener import PostgresListener
+from ..store.read_cache import follow_log
 from ..store.watch_hub import WatchHub
 from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
@@ -234,6 +235,7 @@ async def start(config: ServerConfig) -> RunningServer:
     hub = WatchHub(event_log, executor, poll_interval=config.watch_poll_interval)
     hub.observers.append(lambda event: access_rows.is_access_event(event) and access_cache.invalidate())
     await hub.start(_listener_factory(config.store, event_log))
+    follow_log(service.queries.cache, event_log, hub)
     guard = AccessGuard(access_cache, executor, service.clock) if config.access_control else None
     metrics = Metrics()
     event_log.on_recorded.append(metrics.events_recorded)

@@ -33,6 +33,15 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
     async def _call(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
         return await run_blocking(self.executor, context, fn)
 
+    async def _read(self, context: grpc.aio.ServicerContext, fn: Callable[[], T]) -> T:
+        """A read answered from memory right here on the event loop when it can be (no thread hop, no
+        database); otherwise, or on any error, run as every call is, which answers it or raises the error
+        again as a status."""
+        try:
+            return self.service.queries.from_memory(fn)
+        except Exception:  # the same work is done again on a worker thread
+            return await self._call(context, fn)
+
     def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
         queries = self.service.queries
         return convert.image_stream(state, position, queries.status_repository(state), queries.public_repository(state))
@@ -62,7 +71,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             view = self.service.queries.stream(request.namespace, request.name, request.min_position)
             return api.GetImageStreamResponse(image_stream=self._stream(view.state, view.position))
 
-        return await self._call(context, run)
+        return await self._read(context, run)
 
     async def ListBuilderImages(self, request: api.ListBuilderImagesRequest, context: Any) -> Any:
         def run() -> api.ListBuilderImagesResponse:
@@ -126,7 +135,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             described = self.service.queries.describe(request.namespace, request.name, request.min_position)
             return api.DescribeImageStreamResponse(**convert.description(described))
 
-        return await self._call(context, run)
+        return await self._read(context, run)
 
     # -- tags -----------------------------------------------------------------------------------------------
 
@@ -185,12 +194,29 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
 
         return await self.writes.run(context, request, api.RollbackTagResponse, run)
 
+    async def PinTag(self, request: api.PinTagRequest, context: Any) -> Any:
+        def run() -> api.PinTagResponse:
+            result = self.service.commands.pin_tag(request.namespace, request.stream, request.tag, request.reason)
+            assert result.pin is not None
+            return api.PinTagResponse(
+                pin=convert.tag_pin(request.tag, result.pin), message=result.message, position=result.position
+            )
+
+        return await self.writes.run(context, request, api.PinTagResponse, run)
+
+    async def UnpinTag(self, request: api.UnpinTagRequest, context: Any) -> Any:
+        def run() -> api.UnpinTagResponse:
+            result = self.service.commands.unpin_tag(request.namespace, request.stream, request.tag)
+            return api.UnpinTagResponse(message=result.message, position=result.position)
+
+        return await self.writes.run(context, request, api.UnpinTagResponse, run)
+
     async def GetImageStreamTag(self, request: api.GetImageStreamTagRequest, context: Any) -> Any:
         def run() -> api.GetImageStreamTagResponse:
             view = self.service.queries.tag(request.namespace, request.stream, request.tag, request.min_position)
             return api.GetImageStreamTagResponse(image_stream_tag=convert.image_stream_tag(view))
 
-        return await self._call(context, run)
+        return await self._read(context, run)
 
     async def ListImageStreamTags(self, request: api.ListImageStreamTagsRequest, context: Any) -> Any:
         def run() -> api.ListImageStreamTagsResponse:

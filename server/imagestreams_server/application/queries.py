@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
 
 from ..domain import builders
 from ..domain.errors import InvalidField, NotFound
 from ..domain.history import TagEvent
+from ..domain.image import image_id
+from ..domain.imagestream import stream_id
 from ..domain.names import StreamName, istag_name, validate_namespace
 from ..domain.pull_specs import current_pull_spec, public_form, resolve_pull_spec
 from ..domain.reference import ReferenceError, image_pull_policy, validate_digest
@@ -14,6 +19,8 @@ from ..domain.state import StreamState, TagStatus
 from ..domain.tags import prioritize_tags, source_description
 from ..store import readmodel
 from ..store.app import EventLog
+from ..store.read_cache import ReadCache
+from ..store.sql import Sql
 from .errors import PositionNotReached
 from .history_filter import HistoryFilter
 from .views import (
@@ -25,6 +32,15 @@ from .views import (
     StreamView,
     TagView,
 )
+
+T = TypeVar("T")
+# Set while a query runs on the event loop: it may answer from memory only, never touch the database.
+_memory_only: ContextVar[bool] = ContextVar("imagestreams_memory_only", default=False)
+
+
+class NotInMemory(Exception):
+    """The query needs the database: it is run again on a worker thread."""
+
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -47,13 +63,32 @@ class Queries:
         # The same registry as reached from outside: streams carry `<public hostname>/<namespace>/<name>`, and
         # tags a pull spec in that form.
         self.registry_public_hostname = registry_public_hostname
+        # Streams and images as last read, answering reads from memory once it follows the log (see
+        # store/read_cache.py); until then every read goes to the read models.
+        self.cache = ReadCache()
+
+    def from_memory(self, query: Callable[[], T]) -> T:
+        """Runs `query` if it can be answered from memory alone (NotInMemory otherwise, before any database
+        access), so the caller may run it on the event loop and skip the hop to a worker thread."""
+        token = _memory_only.set(True)
+        try:
+            return query()
+        finally:
+            _memory_only.reset(token)
+
+    @contextmanager
+    def _read(self) -> Iterator[Sql]:
+        if _memory_only.get():
+            raise NotInMemory()
+        with self.log.read() as sql:
+            yield sql
 
     def wait_for(self, min_position: int) -> None:
         """Read models are written in the append's transaction, so a position the log has reached is already
         reflected; one it has not reached is OUT_OF_RANGE."""
-        if min_position <= 0:
+        if min_position <= 0 or self.cache.covers(min_position):
             return
-        with self.log.read() as sql:
+        with self._read() as sql:
             current = readmodel.tracked_position(sql)
         if current < min_position:
             raise PositionNotReached(min_position, current)
@@ -66,9 +101,18 @@ class Queries:
         """A stream with its tags (only `only_tag` when given: all a one-tag view needs)."""
         stream_name = StreamName(namespace, name)
         stream_name.validate(name_field=name_field)
-        self.wait_for(min_position)
-        with self.log.read() as sql:
-            stored = readmodel.get_stream(sql, namespace, name, only_tag)
+        key = stream_id(namespace, name)
+        stored = self.cache.get(key, only_tag, min_position)
+        if stored is None and only_tag is not None:
+            # The whole stream answers for any of its tags too.
+            stored = self.cache.get(key, None, min_position)
+        if stored is None:
+            self.wait_for(min_position)
+            token = self.cache.token()
+            with self._read() as sql:
+                stored = readmodel.get_stream(sql, namespace, name, only_tag)
+            if stored is not None:
+                self.cache.put(key, only_tag, stored, token)
         if stored is None:
             raise NotFound("imagestream", str(stream_name))
         return StreamView(stored.state, stored.position)
@@ -283,16 +327,27 @@ class Queries:
             validate_digest(digest)
         except ReferenceError as e:
             raise InvalidField("name", f'invalid image digest "{digest}": {e}') from None
-        self.wait_for(min_position)
-        with self.log.read() as sql:
-            stored = readmodel.get_image(sql, digest)
+        stored = self.cache.get(image_id(digest), None, min_position)
+        if stored is None:
+            self.wait_for(min_position)
+            token = self.cache.token()
+            with self._read() as sql:
+                stored = readmodel.get_image(sql, digest)
+            if stored is not None:
+                self.cache.put(image_id(digest), None, stored, token)
         if stored is None:
             raise NotFound("image", digest)
         return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
 
     def _image_for(self, event: TagEvent) -> ImageView:
-        with self.log.read() as sql:
-            stored = readmodel.get_image(sql, event.image)
+        key = image_id(event.image)
+        stored = self.cache.get(key, None, 0)
+        if stored is None:
+            token = self.cache.token()
+            with self._read() as sql:
+                stored = readmodel.get_image(sql, event.image)
+            if stored is not None:
+                self.cache.put(key, None, stored, token)
         if stored is None:
             # Every command that records a digest records its image too; this keeps the read whole if not.
             return ImageView(event.image, event.docker_image_reference, event.created, {})
