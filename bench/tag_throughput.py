@@ -12,7 +12,8 @@ after the other and for --seconds each, with --clients concurrent clients:
   tag     Tag, each client moving its own tag of its own stream between two digests (calls/s);
   tag1    Tag, every client moving its own tag of ONE shared stream (optimistic-concurrency retries);
   get     GetImageStreamTag on tags created before the measurements, with one history entry each (calls/s);
-  get_long  GetImageStreamTag on the tags `tag` just moved (hundreds of history entries each).
+  get_long  GetImageStreamTag on the tags `tag` just moved (hundreds of history entries each);
+  get_stream  GetImageStream on the streams of `get`.
 
 The server runs with access control: it prints the cluster administrator's token it created on the fresh
 database, every call carries it (`authorization: Bearer ...`), and the project "bench" is created first. The
@@ -340,6 +341,20 @@ class TagClient:
         self.channel.close()
 
 
+class GetStreamClient:
+    def __init__(self, address: str, metadata: Metadata, stream: str) -> None:
+        self.channel = grpc.insecure_channel(address)
+        self.stub = api_grpc.ImageStreamServiceStub(self.channel)
+        self.request = api.GetImageStreamRequest(namespace=NAMESPACE, name=stream)
+        self.metadata = metadata
+
+    def call(self) -> None:
+        self.stub.GetImageStream(self.request, timeout=CALL_TIMEOUT, metadata=self.metadata)
+
+    def close(self) -> None:
+        self.channel.close()
+
+
 class GetTagClient:
     def __init__(self, address: str, metadata: Metadata, stream: str, tag: str) -> None:
         self.channel = grpc.insecure_channel(address)
@@ -493,6 +508,7 @@ METRICS = (
     Metric("get", "GetImageStreamTag, 1-entry history", "calls/s"),
     # The streams the `tag` measurement moved: a read's cost grows with the stream's history too.
     Metric("get_long", "GetImageStreamTag, long history (Tag's streams)", "calls/s"),
+    Metric("get_stream", "GetImageStream, 1-entry history", "calls/s"),
 )
 
 Run = dict[str, Measurement]
@@ -514,6 +530,7 @@ def one_run(admin_url: str, args: argparse.Namespace, progress: Progress) -> Run
             "tag1": lambda i: TagClient(address, metadata, "shared", f"t{i}"),
             "get": lambda i: GetTagClient(address, metadata, f"g{i}", "t"),
             "get_long": lambda i: GetTagClient(address, metadata, f"s{i}", "t"),
+            "get_stream": lambda i: GetStreamClient(address, metadata, f"g{i}"),
         }
         run: Run = {}
         for metric in METRICS:
@@ -557,6 +574,8 @@ RATIOS = (
     ("Tag / raw INSERT + COMMIT", "tag", "insert"),
     ("Tag on one stream / Tag on own streams", "tag1", "tag"),
     ("Get / no-op gRPC", "get", "noop"),
+    ("Get, long history / Get, 1-entry history", "get_long", "get"),
+    ("GetImageStream / no-op gRPC", "get_stream", "noop"),
 )
 
 
