@@ -21,6 +21,7 @@ from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
 from . import access_rows, secret_rows, tracking
 from .sql import Sql, keyset_where
+from .status_json import status_json
 
 TRACKING_NAME = "readmodels"
 # The shape of the tables below: tables written by an older shape are dropped and rebuilt from the log at start.
@@ -240,7 +241,7 @@ def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) 
                     tag,
                     changes.named.get(tag, every),
                     _json_or_none(spec.to_dict() if spec else None),
-                    _json_or_none(status.to_dict() if status else None),
+                    status_json(status) if status else None,
                 ),
             )
     elif isinstance(aggregate, Image):
