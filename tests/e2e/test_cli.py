@@ -250,6 +250,20 @@ def test_rollback_puts_a_tag_back(isctl: Isctl, client: Client) -> None:
     assert result.code == 1 and "there is no revision 9" in result.err
 
 
+def test_pin_holds_a_tag_and_describe_says_so(isctl: Isctl, client: Client) -> None:
+    push(client, "held", "prod", A)
+    assert isctl.ok("tag", "--pin", "held:prod", "--reason=incident 42") == "Tag held:prod pinned.\n"
+    push(client, "held", "prod", B)
+    assert istag_image(isctl, "held:prod") == A
+    described = isctl.ok("describe", "is", "held")
+    assert "pinned by " in described and ": incident 42" in described
+    assert f"1 move left alone, the last by push to {REGISTRY}/held@{B}" in described
+    skipped = json.loads(isctl.ok("history", "held:prod", "--cause=push", "-o", "json"))["items"]
+    assert [e["change"] for e in skipped] == ["moved", "skipped"]
+    assert isctl.ok("tag", "--unpin", "held:prod") == "Tag held:prod unpinned.\n"
+    assert isctl.run("tag", "--pin", "held:prod", "--alias").code == 1
+
+
 def test_delete_streams_and_tags(isctl: Isctl, client: Client) -> None:
     push(client, "gone", "1", A)
     push(client, "gone", "2", B)

@@ -77,6 +77,7 @@ PROJECT_RESOURCES = (
     "imagestreams",
     "imagestreams/layers",
     "imagestreamtags",
+    "imagestreamtags/pin",
     "imagestreamimages",
     "imagestreamimports",
     "imagestreammappings",
@@ -535,6 +536,20 @@ ROWS: tuple[Row, ...] = (
         "RollbackTag(absent)",
         fixed(api.RollbackTagRequest(namespace=B, stream="src", tag="no-such-tag")),
         [("update", "imagestreams", B)],
+        allowed=ABSENT,
+    ),
+    Row(
+        f"{IS}/PinTag",
+        "PinTag(absent)",
+        fixed(api.PinTagRequest(namespace=B, stream="src", tag="no-such-tag", reason="matrix")),
+        [("update", "imagestreamtags/pin", B)],
+        allowed=ABSENT,
+    ),
+    Row(
+        f"{IS}/UnpinTag",
+        "UnpinTag(absent)",
+        fixed(api.UnpinTagRequest(namespace=B, stream="src", tag="no-such-tag")),
+        [("update", "imagestreamtags/pin", B)],
         allowed=ABSENT,
     ),
     Row(

@@ -34,6 +34,10 @@ def test_docs_print_each_role_as_the_code_has_it(name: str) -> None:
         ("registry-editor", "get", "secrets", False),
         ("cluster-admin", "delete", "users", True),
         ("self-provisioner", "create", "projects", True),
+        ("edit", "update", "imagestreamtags/pin", True),
+        ("admin", "update", "imagestreamtags/pin", True),
+        ("registry-editor", "update", "imagestreamtags/pin", False),
+        ("view", "update", "imagestreamtags/pin", False),
     ],
 )
 def test_roles_grant_what_openshift_grants(role: str, verb: str, resource: str, allowed: bool) -> None:

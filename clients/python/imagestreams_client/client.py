@@ -122,6 +122,15 @@ class Client(Connection):
         )
         return self._call(self._stub.RollbackTag, request, api.RollbackTagResponse)
 
+    def pin_tag(self, namespace: str, stream: str, tag: str, reason: str = "") -> api.PinTagResponse:
+        """Holds a tag where it is: imports, pushes and alias follows leave it alone until it is unpinned."""
+        request = api.PinTagRequest(namespace=namespace, stream=stream, tag=tag, reason=reason)
+        return self._call(self._stub.PinTag, request, api.PinTagResponse)
+
+    def unpin_tag(self, namespace: str, stream: str, tag: str) -> api.UnpinTagResponse:
+        request = api.UnpinTagRequest(namespace=namespace, stream=stream, tag=tag)
+        return self._call(self._stub.UnpinTag, request, api.UnpinTagResponse)
+
     def delete_tag(self, namespace: str, stream: str, tag: str) -> api.DeleteTagResponse:
         request = api.DeleteTagRequest(namespace=namespace, stream=stream, tag=tag)
         return self._call(self._stub.DeleteTag, request, api.DeleteTagResponse)

@@ -41,6 +41,8 @@ CHANGE_KINDS: dict[str, ChangeKind] = {
     "stream_deleted": watch_api.CHANGE_KIND_STREAM_DELETED,
     "spec_changed": watch_api.CHANGE_KIND_SPEC_CHANGED,
     "import_failed": watch_api.CHANGE_KIND_IMPORT_FAILED,
+    "tag_move_skipped": watch_api.CHANGE_KIND_TAG_MOVE_SKIPPED,
+    "tag_pin_changed": watch_api.CHANGE_KIND_TAG_PIN_CHANGED,
 }
 KIND_NAMES: dict[ChangeKind, str] = {v: k for k, v in CHANGE_KINDS.items()}
 

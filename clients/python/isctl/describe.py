@@ -68,16 +68,45 @@ def _tags(lines: list[str], described: api.DescribeImageStreamResponse, now: dat
         lines.append("Tags:\t<none>\n")
         return
     lines.append(f"Unique Images:\t{described.unique_images}\nTags:\t{len(names)}\n\n")
+    held = _Held({p.tag: p for p in described.pins}, {s.tag: s for s in described.skipped_moves})
     for i, tag in enumerate(described.tags):
         if i > 0:
             lines.append("\n")
-        _tag(lines, tag, now)
+        _tag(lines, tag, now, held)
 
 
-def _tag(lines: list[str], tag: pb.DescribedTag, now: datetime) -> None:
+class _Held:
+    """The stream's pins and skipped moves, by tag."""
+
+    def __init__(self, pins: dict[str, pb.TagPin], skipped: dict[str, pb.SkippedMove]) -> None:
+        self.pins = pins
+        self.skipped = skipped
+
+    def lines(self, tag: pb.DescribedTag, now: datetime) -> list[str]:
+        """`pinned by alice 5 minutes ago: incident 42`, and the last move a pin left alone, for the tag and
+        each of its aliases (named)."""
+        result = []
+        for name in (tag.tag, *tag.aliases):
+            who = "" if name == tag.tag else f"{name}: "
+            pin = self.pins.get(name)
+            if pin is not None:
+                reason = f": {pin.reason}" if pin.reason else ""
+                result.append(f"  {who}pinned by {pin.actor} {ago(pin.since, now)}{reason}\n")
+            skipped = self.skipped.get(name)
+            if skipped is not None:
+                times = "1 move" if skipped.count == 1 else f"{skipped.count} moves"
+                result.append(
+                    f"  {who}! {times} left alone, the last by {skipped.move_cause} to "
+                    f"{skipped.event.docker_image_reference or NONE} ({skipped.actor}, {ago(skipped.time, now)})\n"
+                )
+        return result
+
+
+def _tag(lines: list[str], tag: pb.DescribedTag, now: datetime, held: _Held) -> None:
     header = f"{tag.tag} ({', '.join(tag.aliases)})" if tag.aliases else tag.tag
     lines.append(f"{header}\n")
     lines.append(f"  {tag.source_description}\n")
+    lines.extend(held.lines(tag, now))
     spec = tag.spec if tag.HasField("spec") else None
     if spec is not None and spec.HasField("from") and spec.import_policy.insecure:
         lines.append("    will use insecure HTTPS or HTTP connections\n")

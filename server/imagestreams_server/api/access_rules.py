@@ -196,6 +196,9 @@ RULES: dict[str, Rule] = {
     _IS + "DeleteTag": simple("delete", "imagestreamtags", write=True),
     # Points a tag somewhere, as Tag does: the same right.
     _IS + "RollbackTag": simple("update", "imagestreams", write=True),
+    # Holding a tag against automation is its own right (admin and edit have it).
+    _IS + "PinTag": simple("update", "imagestreamtags/pin", write=True),
+    _IS + "UnpinTag": simple("update", "imagestreamtags/pin", write=True),
     _IS + "GetImageStreamTag": simple("get", "imagestreamtags"),
     _IS + "ListImageStreamTags": simple("list", "imagestreamtags"),
     _IS + "ListTagHistory": simple("get", "imagestreams"),

@@ -20,6 +20,7 @@ from ..application.views import (
 )
 from ..domain.errors import InvalidField
 from ..domain.history import TagCondition, TagEvent
+from ..domain.pins import Pin, SkippedMove
 from ..domain.state import StreamState, TagStatus
 from ..domain.tags import ImportMode, ReferencePolicy, Source, SourceKind, TagSpec
 from ..store.readmodel import TagMove
@@ -252,7 +253,24 @@ def description(value: StreamDescription) -> dict[str, Any]:
         "tags": [described_tag(t) for t in value.tags],
         "image_repository": value.image_repository,
         "public_docker_image_repository": value.public_image_repository,
+        "pins": [tag_pin(tag, pin) for tag, pin in sorted(value.stream.state.pins.items())],
+        "skipped_moves": [skipped_move(tag, s) for tag, s in sorted(value.stream.state.skipped.items())],
     }
+
+
+def tag_pin(tag: str, pin: Pin) -> pb.TagPin:
+    return pb.TagPin(tag=tag, reason=pin.reason, actor=pin.actor, since=timestamp(pin.since))
+
+
+def skipped_move(tag: str, skipped: SkippedMove) -> pb.SkippedMove:
+    return pb.SkippedMove(
+        tag=tag,
+        event=tag_event(skipped.event),
+        move_cause=skipped.move_cause,
+        actor=skipped.actor,
+        time=timestamp(skipped.time),
+        count=skipped.count,
+    )
 
 
 def tag_history_entry(move: TagMove) -> pb.TagHistoryEntry:

@@ -25,6 +25,8 @@ CHANGE_KINDS = {
     watch_api.CHANGE_KIND_STREAM_DELETED: ChangeKind.STREAM_DELETED,
     watch_api.CHANGE_KIND_SPEC_CHANGED: ChangeKind.SPEC_CHANGED,
     watch_api.CHANGE_KIND_IMPORT_FAILED: ChangeKind.IMPORT_FAILED,
+    watch_api.CHANGE_KIND_TAG_MOVE_SKIPPED: ChangeKind.TAG_MOVE_SKIPPED,
+    watch_api.CHANGE_KIND_TAG_PIN_CHANGED: ChangeKind.TAG_PIN_CHANGED,
 }
 CHANGE_KINDS_PB = {v: k for k, v in CHANGE_KINDS.items()}
 MARKERS_PB = {MarkerKind.PROGRESS: watch_api.MARKER_PROGRESS, MarkerKind.SNAPSHOT_END: watch_api.MARKER_SNAPSHOT_END}
@@ -114,6 +116,8 @@ def _response(item: Change | Marker) -> watch_api.WatchResponse:
         cause=item.cause,
         synthetic=item.synthetic,
         move_cause=item.move_cause,
+        pinned=item.pin_reason is not None,
+        pin_reason=item.pin_reason or "",
     )
     if item.current is not None:
         message.current.CopyFrom(convert.tag_event(item.current))

@@ -19,6 +19,7 @@ from ..domain.names import (
     validate_namespace,
     validate_tag,
 )
+from ..domain.pins import Pin
 from ..domain.reference import parse_pull_spec
 from ..domain.tags import ImportMode, ReferencePolicy, Source, SourceKind, TagSpec
 from ..store.app import EventLog
@@ -92,6 +93,14 @@ class RollbackResult:
     image: str
     # The tag it tracked before, when it was an alias (it no longer is).
     stopped_tracking: str
+    message: str
+    position: int
+
+
+@dataclass(frozen=True)
+class PinResult:
+    # None after an unpin.
+    pin: Pin | None
     message: str
     position: int
 
@@ -350,6 +359,33 @@ class Commands:
                 f"rolled back to revision {revision} ({image})."
             )
         return RollbackResult(spec, revision, image, tracked, message, position)
+
+    def pin_tag(self, namespace: str, stream: str, tag: str, reason: str) -> PinResult:
+        name = StreamName(namespace, stream)
+        name.validate(name_field="stream")
+        validate_tag(tag, "tag")
+
+        def command(unit: UnitOfWork) -> Pin:
+            context = unit.context
+            target = unit.stream(name)
+            target.pin_tag(tag, reason, now=context.now, actor=context.actor, cause=context.cause)
+            return target.state.pins[tag]
+
+        pin, position = self._run(command)
+        return PinResult(pin, f"Tag {stream}:{tag} pinned.", position)
+
+    def unpin_tag(self, namespace: str, stream: str, tag: str) -> PinResult:
+        name = StreamName(namespace, stream)
+        name.validate(name_field="stream")
+        validate_tag(tag, "tag")
+
+        def command(unit: UnitOfWork) -> bool:
+            context = unit.context
+            return unit.stream(name).unpin_tag(tag, now=context.now, actor=context.actor, cause=context.cause)
+
+        unpinned, position = self._run(command)
+        message = f"Tag {stream}:{tag} unpinned." if unpinned else f"Tag {stream}:{tag} was not pinned."
+        return PinResult(None, message, position)
 
     def delete_tag(self, namespace: str, stream: str, tag: str) -> int:
         name = StreamName(namespace, stream)

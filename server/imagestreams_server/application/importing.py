@@ -216,7 +216,9 @@ class Importing:
         spec = existing.state.spec_tags.get(tag) if existing else None
         # The transport: the request's --insecure, else the stream's annotation, else the tag's own flag.
         insecure = existing.state.insecure_allowed(tag, policy.insecure) if existing else policy.insecure
-        known = self.known_image(existing.state, tag, source, policy.import_mode) if existing else None
+        # A move a pin skipped means the registry's last answer is not the tag's image: asked again in full.
+        skipped = existing is not None and tag in existing.state.skipped
+        known = self.known_image(existing.state, tag, source, policy.import_mode) if existing and not skipped else None
         try:
             result = self.read(
                 source,

@@ -16,6 +16,7 @@ from .base import TextIdAggregate
 from .errors import InvalidField, NotFound
 from .history import HistoryChange, MoveCause, TagCondition, TagEvent, add_tag_event, legacy_move_cause
 from .names import StreamName, istag_name, parse_isimage_source, parse_istag_source
+from .pins import EXPLICIT_CAUSES, Pin, SkippedMove, validate_reason
 from .reference import parse_pull_spec
 from .rollback import RollbackTarget, rollback_target
 from .state import StreamState, TagStatus
@@ -71,6 +72,8 @@ class ImageStream(TextIdAggregate):
             aggregate.deleted = True
             aggregate.state.spec_tags = {}
             aggregate.state.status_tags = {}
+            aggregate.state.pins = {}
+            aggregate.state.skipped = {}
 
     class SpecUpdated(Event):
         TOPIC = "imagestreams:ImageStream.SpecUpdated"
@@ -118,6 +121,41 @@ class ImageStream(TextIdAggregate):
             else:
                 status.items[0] = current
             status.conditions = []
+            aggregate.state.skipped.pop(self.tag, None)
+
+    class TagPinned(Event):
+        """The tag is held where it is (see domain/pins.py); pinned again, the reason is replaced."""
+
+        TOPIC = "imagestreams:ImageStream.TagPinned"
+        tag: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state.pins[self.tag] = Pin(self.reason, self.actor, self.timestamp)
+
+    class TagUnpinned(Event):
+        TOPIC = "imagestreams:ImageStream.TagUnpinned"
+        tag: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state.pins.pop(self.tag, None)
+
+    class TagMoveSkipped(Event):
+        """A pinned tag was left where it is: `current` is where the move would have taken it, `previous` where
+        it stays, `move_cause` why it would have moved."""
+
+        TOPIC = "imagestreams:ImageStream.TagMoveSkipped"
+        tag: str
+        current: dict[str, Any]
+        previous: dict[str, Any] | None
+        move_cause: str
+
+        def apply(self, aggregate: Any) -> None:
+            skipped = aggregate.state.skipped
+            before = skipped.get(self.tag)
+            event = TagEvent.from_dict(self.current)
+            count = (before.count if before else 0) + 1
+            skipped[self.tag] = SkippedMove(event, self.move_cause, self.actor, self.timestamp, count)
 
     class TagDeleted(Event):
         TOPIC = "imagestreams:ImageStream.TagDeleted"
@@ -126,6 +164,8 @@ class ImageStream(TextIdAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.state.spec_tags.pop(self.tag, None)
             aggregate.state.status_tags.pop(self.tag, None)
+            aggregate.state.pins.pop(self.tag, None)
+            aggregate.state.skipped.pop(self.tag, None)
 
     class TagConditionsSet(Event):
         """A tag's conditions were replaced (an import failed, or a later success cleared them)."""
@@ -344,9 +384,17 @@ class ImageStream(TextIdAggregate):
         )
         wanted = _imported_spec(tag, spec, source, policy)
         context = {"now": now, "actor": actor, "cause": cause}
+        # An import that answers a spec just written (by Tag or apply) moves a pinned tag; any other is skipped,
+        # and leaves the spec as it is.
+        answers_new_spec = self.state.waiting_for_import(tag)
+        moves = current is None or (current.image, current.docker_image_reference) != (image, docker_image_reference)
+        if changed and moves and tag in self.state.pins and not answers_new_spec:
+            generation = current.generation if current else next_generation
+            return self._skip(tag, TagEvent(now, docker_image_reference, image, generation), why, **context)
         if changed:
             self._set_spec(wanted.with_generation(next_generation), next_generation, **context)
-            self._record_image(tag, TagEvent(now, docker_image_reference, image, next_generation), why, **context)
+            event = TagEvent(now, docker_image_reference, image, next_generation)
+            self._record_image(tag, event, why, force=answers_new_spec, **context)
             return True
         assert spec is not None
         recorded = False
@@ -459,12 +507,13 @@ class ImageStream(TextIdAggregate):
                 path.append(target)
 
     def _record_image(
-        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str
+        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str, force: bool = False
     ) -> bool:
         """Adds an event to a tag's history, then carries the new current image to every tag that tracks it,
         breadth first and by name, so chains resolve the same way every time. `why` is the cause of the
-        tag's own move; the tags that follow it move because of the alias."""
-        changed = self._add_to_history(tag, event, why, now=now, actor=actor, cause=cause)
+        tag's own move; the tags that follow it move because of the alias. `force` moves the tag even when it
+        is pinned (its followers still respect their own pins)."""
+        changed = self._add_to_history(tag, event, why, now=now, actor=actor, cause=cause, force=force)
         if not changed:
             return False
         queue = deque([tag])
@@ -478,19 +527,27 @@ class ImageStream(TextIdAggregate):
                 if tracker in visited:
                     continue
                 visited.add(tracker)
-                self._add_to_history(tracker, head, MoveCause.ALIAS, now=now, actor=actor, cause=cause)
-                queue.append(tracker)
+                # A pinned follower stays, and so do the tags that follow it.
+                if self._add_to_history(tracker, head, MoveCause.ALIAS, now=now, actor=actor, cause=cause):
+                    queue.append(tracker)
         return True
 
     def _add_to_history(
-        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str
+        self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str, force: bool = False
     ) -> bool:
+        """Records the event in the tag's history; a pinned tag records a skipped move instead, unless the
+        cause is explicit (or `force`) or the entry only changes in place with the same image. Returns
+        whether the tag's current entry changed."""
         status = self.state.status_tags.get(tag)
         items = status.items if status else []
         new_items, change = add_tag_event(items, event)
         if change is HistoryChange.UNCHANGED:
             return False
         previous = items[0] if items else None
+        held = tag in self.state.pins and not force and why not in EXPLICIT_CAUSES
+        if held and (change is HistoryChange.MOVED or previous is None or previous.image != event.image):
+            self._skip(tag, event, why, now=now, actor=actor, cause=cause)
+            return False
         self.trigger_event(
             self.TagStatusChanged,
             timestamp=now,
@@ -503,6 +560,52 @@ class ImageStream(TextIdAggregate):
             move_cause=why.value,
         )
         return True
+
+    def _skip(self, tag: str, event: TagEvent, why: MoveCause, *, now: datetime, actor: str, cause: str) -> bool:
+        """Records that a pin left `tag` where it is; the same move skipped again records nothing."""
+        last = self.state.skipped.get(tag)
+        if last is not None and last.move_cause == why.value and _same_target(last.event, event):
+            return False
+        current = self.state.current(tag)
+        self.trigger_event(
+            self.TagMoveSkipped,
+            timestamp=now,
+            tag=tag,
+            current=event.to_dict(),
+            previous=current.to_dict() if current else None,
+            move_cause=why.value,
+            actor=actor,
+            cause=cause,
+        )
+        return True
+
+    # -- pins -----------------------------------------------------------------------------------------------
+
+    def pin_tag(self, tag: str, reason: str, *, now: datetime, actor: str, cause: str = "") -> bool:
+        """Holds a tag where it is. Pinning a pinned tag again replaces its reason (and its pinner)."""
+        validate_reason(reason)
+        self._check_tag_exists(tag)
+        pin = self.state.pins.get(tag)
+        if pin is not None and pin.reason == reason:
+            return False
+        self.trigger_event(self.TagPinned, timestamp=now, tag=tag, reason=reason, actor=actor, cause=cause)
+        return True
+
+    def unpin_tag(self, tag: str, *, now: datetime, actor: str, cause: str = "") -> bool:
+        """Lets the tag move again; it stays where it is until something moves it."""
+        self._check_tag_exists(tag)
+        if tag not in self.state.pins:
+            return False
+        self.trigger_event(self.TagUnpinned, timestamp=now, tag=tag, actor=actor, cause=cause)
+        return True
+
+    def _check_tag_exists(self, tag: str) -> None:
+        if tag not in self.state.spec_tags and tag not in self.state.status_tags:
+            raise NotFound("imagestreamtag", istag_name(self.namespace, self.name, tag))
+
+
+def _same_target(a: TagEvent, b: TagEvent) -> bool:
+    return (a.image, a.docker_image_reference) == (b.image, b.docker_image_reference)
 
 
 def move_cause_of(event: ImageStream.TagStatusChanged) -> MoveCause:

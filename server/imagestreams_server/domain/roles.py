@@ -19,6 +19,8 @@ NAMESPACED_RESOURCES = (
     "imagestreams",
     "imagestreams/layers",
     "imagestreamtags",
+    # Pinning a tag (PinTag, UnpinTag: update).
+    "imagestreamtags/pin",
     "imagestreamimages",
     "imagestreamimports",
     "imagestreammappings",
@@ -65,6 +67,7 @@ _VIEW_RULES = (
 )
 _EDIT_RULES = (
     Rule(READ + WRITE, ("imagestreams", "imagestreamtags")),
+    Rule(("update",), ("imagestreamtags/pin",)),
     Rule(READ, ("imagestreamimages",)),
     Rule(("create",), ("imagestreamimports", "imagestreammappings")),
     Rule(("get", "update"), ("imagestreams/layers",)),

@@ -9,6 +9,7 @@ from typing import Any
 from .errors import FailedPrecondition, NotFound
 from .history import TagCondition, TagEvent
 from .names import StreamName, isimage_name
+from .pins import Pin, SkippedMove
 from .reference import digest_matches
 from .tags import SourceKind, TagSpec
 
@@ -47,6 +48,9 @@ class StreamState:
     lookup_local: bool = False
     spec_tags: dict[str, TagSpec] = field(default_factory=dict)
     status_tags: dict[str, TagStatus] = field(default_factory=dict)
+    # Pinned tags, and the last move a pin left alone per tag (until the tag moves again).
+    pins: dict[str, Pin] = field(default_factory=dict)
+    skipped: dict[str, SkippedMove] = field(default_factory=dict)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> StreamState:
         # Commands work on copies of cached streams. History entries and spec tags are immutable, so a copy
@@ -55,6 +59,8 @@ class StreamState:
             self,
             annotations=dict(self.annotations),
             spec_tags=dict(self.spec_tags),
+            pins=dict(self.pins),
+            skipped=dict(self.skipped),
             status_tags={
                 tag: TagStatus(list(status.items), list(status.conditions)) for tag, status in self.status_tags.items()
             },
@@ -131,8 +137,13 @@ class StreamState:
         return next(iter(matches.values()))
 
     def header_dict(self) -> dict[str, Any]:
-        """The stream without its tags."""
+        """The stream without its tags' specs and statuses (with their pins)."""
+        pins = {
+            "pins": {k: v.to_dict() for k, v in sorted(self.pins.items())},
+            "skipped": {k: v.to_dict() for k, v in sorted(self.skipped.items())},
+        }
         return {
+            **(pins if self.pins or self.skipped else {}),
             "namespace": self.namespace,
             "name": self.name,
             "uid": self.uid,
@@ -163,4 +174,6 @@ class StreamState:
             lookup_local=bool(data.get("lookup_local", False)),
             spec_tags={k: TagSpec.from_dict(v) for k, v in data.get("spec_tags", {}).items()},
             status_tags={k: TagStatus.from_dict(v) for k, v in data.get("status_tags", {}).items()},
+            pins={k: Pin.from_dict(v) for k, v in data.get("pins", {}).items()},
+            skipped={k: SkippedMove.from_dict(v) for k, v in data.get("skipped", {}).items()},
         )

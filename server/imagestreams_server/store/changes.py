@@ -19,6 +19,8 @@ class ChangeKind(enum.Enum):
     STREAM_DELETED = "stream_deleted"
     SPEC_CHANGED = "spec_changed"
     IMPORT_FAILED = "import_failed"
+    TAG_MOVE_SKIPPED = "tag_move_skipped"
+    TAG_PIN_CHANGED = "tag_pin_changed"
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ class Change:
     condition: TagCondition | None = None
     # Part of a snapshot: describes state, not a move.
     synthetic: bool = False
-    # TAG_UPDATED: why the tag moved (a MoveCause value).
+    # TAG_UPDATED: why the tag moved (a MoveCause value); TAG_MOVE_SKIPPED: why it would have.
     move_cause: str = ""
+    # TAG_PIN_CHANGED: the pin's reason (pinned), or None (unpinned).
+    pin_reason: str | None = None
 
 
 def change_of(position: int, event: Any) -> Change | None:
@@ -75,6 +79,19 @@ def change_of(position: int, event: Any) -> Change | None:
             condition=TagCondition.from_dict(event.conditions[0]),
             **common,
         )
+    if isinstance(event, ImageStream.TagMoveSkipped):
+        return Change(
+            kind=ChangeKind.TAG_MOVE_SKIPPED,
+            tag=event.tag,
+            current=TagEvent.from_dict(event.current),
+            previous=TagEvent.from_dict(event.previous) if event.previous else None,
+            move_cause=event.move_cause,
+            **common,
+        )
+    if isinstance(event, ImageStream.TagPinned):
+        return Change(kind=ChangeKind.TAG_PIN_CHANGED, tag=event.tag, pin_reason=event.reason, **common)
+    if isinstance(event, ImageStream.TagUnpinned):
+        return Change(kind=ChangeKind.TAG_PIN_CHANGED, tag=event.tag, **common)
     if isinstance(event, ImageStream.TagDeleted):
         return Change(kind=ChangeKind.TAG_DELETED, tag=event.tag, **common)
     if isinstance(event, ImageStream.Created | ImageStream.Recreated):

@@ -181,6 +181,10 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
     if isinstance(event, ImageStream.TagStatusChanged):
         rows = [(event.tag, event.change, json.dumps(event.current), _json_or_none(event.previous))]
         move_cause = move_cause_of(event).value
+    elif isinstance(event, ImageStream.TagMoveSkipped):
+        # Where a pin kept the tag from going: `current` is where it would have gone.
+        rows = [(event.tag, "skipped", json.dumps(event.current), _json_or_none(event.previous))]
+        move_cause = event.move_cause
     elif isinstance(event, ImageStream.TagDeleted):
         rows = [(event.tag, "deleted", None, None)]
     elif isinstance(event, ImageStream.Deleted):

@@ -103,18 +103,22 @@ class DescribeImageStreamRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
 
 class DescribeImageStreamResponse(_message.Message):
-    __slots__ = ("image_stream", "unique_images", "tags", "image_repository", "public_docker_image_repository")
+    __slots__ = ("image_stream", "unique_images", "tags", "image_repository", "public_docker_image_repository", "pins", "skipped_moves")
     IMAGE_STREAM_FIELD_NUMBER: _ClassVar[int]
     UNIQUE_IMAGES_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_DOCKER_IMAGE_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    PINS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_MOVES_FIELD_NUMBER: _ClassVar[int]
     image_stream: _resources_pb2.ImageStream
     unique_images: int
     tags: _containers.RepeatedCompositeFieldContainer[_resources_pb2.DescribedTag]
     image_repository: str
     public_docker_image_repository: str
-    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., unique_images: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[_resources_pb2.DescribedTag, _Mapping]]] = ..., image_repository: _Optional[str] = ..., public_docker_image_repository: _Optional[str] = ...) -> None: ...
+    pins: _containers.RepeatedCompositeFieldContainer[_resources_pb2.TagPin]
+    skipped_moves: _containers.RepeatedCompositeFieldContainer[_resources_pb2.SkippedMove]
+    def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., unique_images: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[_resources_pb2.DescribedTag, _Mapping]]] = ..., image_repository: _Optional[str] = ..., public_docker_image_repository: _Optional[str] = ..., pins: _Optional[_Iterable[_Union[_resources_pb2.TagPin, _Mapping]]] = ..., skipped_moves: _Optional[_Iterable[_Union[_resources_pb2.SkippedMove, _Mapping]]] = ...) -> None: ...
 
 class TagDestination(_message.Message):
     __slots__ = ("namespace", "stream", "tag")
@@ -186,6 +190,46 @@ class DeleteTagResponse(_message.Message):
     POSITION_FIELD_NUMBER: _ClassVar[int]
     position: int
     def __init__(self, position: _Optional[int] = ...) -> None: ...
+
+class PinTagRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "reason")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    reason: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PinTagResponse(_message.Message):
+    __slots__ = ("pin", "message", "position")
+    PIN_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    pin: _resources_pb2.TagPin
+    message: str
+    position: int
+    def __init__(self, pin: _Optional[_Union[_resources_pb2.TagPin, _Mapping]] = ..., message: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+
+class UnpinTagRequest(_message.Message):
+    __slots__ = ("namespace", "stream", "tag")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
+
+class UnpinTagResponse(_message.Message):
+    __slots__ = ("message", "position")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    position: int
+    def __init__(self, message: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
 
 class RollbackTagRequest(_message.Message):
     __slots__ = ("namespace", "stream", "tag", "to_revision", "to_image")

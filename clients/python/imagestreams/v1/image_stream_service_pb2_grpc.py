@@ -84,6 +84,16 @@ class ImageStreamServiceStub:
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.SerializeToString,
                 response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.FromString,
                 _registered_method=True)
+        self.PinTag = channel.unary_unary(
+                '/imagestreams.v1.ImageStreamService/PinTag',
+                request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagRequest.SerializeToString,
+                response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagResponse.FromString,
+                _registered_method=True)
+        self.UnpinTag = channel.unary_unary(
+                '/imagestreams.v1.ImageStreamService/UnpinTag',
+                request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagRequest.SerializeToString,
+                response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagResponse.FromString,
+                _registered_method=True)
         self.GetImageStreamTag = channel.unary_unary(
                 '/imagestreams.v1.ImageStreamService/GetImageStreamTag',
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.GetImageStreamTagRequest.SerializeToString,
@@ -187,6 +197,23 @@ class ImageStreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PinTag(self, request, context):
+        """Holds a tag where it is: imports, pushes and alias follows leave it alone (recorded as skipped moves);
+        Tag, apply and RollbackTag still move it. Pinning a pinned tag replaces its reason. Needs `update` on
+        `imagestreamtags/pin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnpinTag(self, request, context):
+        """Lets a pinned tag move again; it stays where it is until something moves it. Needs `update` on
+        `imagestreamtags/pin`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetImageStreamTag(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -281,6 +308,16 @@ def add_ImageStreamServiceServicer_to_server(servicer, server):
                     servicer.RollbackTag,
                     request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.FromString,
                     response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.SerializeToString,
+            ),
+            'PinTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.PinTag,
+                    request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagRequest.FromString,
+                    response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagResponse.SerializeToString,
+            ),
+            'UnpinTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnpinTag,
+                    request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagRequest.FromString,
+                    response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagResponse.SerializeToString,
             ),
             'GetImageStreamTag': grpc.unary_unary_rpc_method_handler(
                     servicer.GetImageStreamTag,
@@ -566,6 +603,60 @@ class ImageStreamService:
             '/imagestreams.v1.ImageStreamService/RollbackTag',
             imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagRequest.SerializeToString,
             imagestreams_dot_v1_dot_image__stream__service__pb2.RollbackTagResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PinTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/imagestreams.v1.ImageStreamService/PinTag',
+            imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagRequest.SerializeToString,
+            imagestreams_dot_v1_dot_image__stream__service__pb2.PinTagResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnpinTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/imagestreams.v1.ImageStreamService/UnpinTag',
+            imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagRequest.SerializeToString,
+            imagestreams_dot_v1_dot_image__stream__service__pb2.UnpinTagResponse.FromString,
             options,
             channel_credentials,
             insecure,

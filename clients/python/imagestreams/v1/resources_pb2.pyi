@@ -327,6 +327,34 @@ class DescribedTag(_message.Message):
     image_pull_policy: str
     def __init__(self, tag: _Optional[str] = ..., aliases: _Optional[_Iterable[str]] = ..., spec: _Optional[_Union[TagReference, _Mapping]] = ..., status: _Optional[_Union[NamedTagEventList, _Mapping]] = ..., source_description: _Optional[str] = ..., import_pending: _Optional[bool] = ..., pull_spec: _Optional[str] = ..., image_pull_policy: _Optional[str] = ...) -> None: ...
 
+class TagPin(_message.Message):
+    __slots__ = ("tag", "reason", "actor", "since")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    reason: str
+    actor: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, tag: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SkippedMove(_message.Message):
+    __slots__ = ("tag", "event", "move_cause", "actor", "time", "count")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    MOVE_CAUSE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    event: TagEvent
+    move_cause: str
+    actor: str
+    time: _timestamp_pb2.Timestamp
+    count: int
+    def __init__(self, tag: _Optional[str] = ..., event: _Optional[_Union[TagEvent, _Mapping]] = ..., move_cause: _Optional[str] = ..., actor: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., count: _Optional[int] = ...) -> None: ...
+
 class TagHistoryEntry(_message.Message):
     __slots__ = ("position", "namespace", "stream", "tag", "change", "event", "previous", "actor", "cause", "time", "move_cause")
     POSITION_FIELD_NUMBER: _ClassVar[int]

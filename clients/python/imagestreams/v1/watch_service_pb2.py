@@ -26,21 +26,21 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from imagestreams.v1 import resources_pb2 as imagestreams_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#imagestreams/v1/watch_service.proto\x12\x0fimagestreams.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fimagestreams/v1/resources.proto\"\xd8\x01\n\x0cWatchRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0e\n\x06stream\x18\x02 \x01(\t\x12\x0b\n\x03tag\x18\x03 \x01(\t\x12*\n\x05kinds\x18\x04 \x03(\x0e\x32\x1b.imagestreams.v1.ChangeKind\x12\x18\n\x0e\x61\x66ter_position\x18\x05 \x01(\x03H\x00\x12\x12\n\x08\x66rom_now\x18\x06 \x01(\x08H\x00\x12\x12\n\x08snapshot\x18\x07 \x01(\x08H\x00\x12!\n\x19progress_interval_seconds\x18\x08 \x01(\x05\x42\x07\n\x05start\"\xd1\x03\n\rWatchResponse\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\'\n\x06marker\x18\x02 \x01(\x0e\x32\x17.imagestreams.v1.Marker\x12)\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.imagestreams.v1.ChangeKind\x12\x11\n\tnamespace\x18\x04 \x01(\t\x12\x0e\n\x06stream\x18\x05 \x01(\t\x12\x0b\n\x03tag\x18\x06 \x01(\t\x12*\n\x07\x63urrent\x18\x07 \x01(\x0b\x32\x19.imagestreams.v1.TagEvent\x12+\n\x08previous\x18\x08 \x01(\x0b\x32\x19.imagestreams.v1.TagEvent\x12+\n\x04spec\x18\t \x01(\x0b\x32\x1d.imagestreams.v1.TagReference\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x0b \x01(\t\x12\r\n\x05\x63\x61use\x18\x0c \x01(\t\x12\x11\n\tsynthetic\x18\r \x01(\x08\x12\x35\n\tcondition\x18\x0e \x01(\x0b\x32\".imagestreams.v1.TagEventCondition\x12\x12\n\nmove_cause\x18\x0f \x01(\t*\xe0\x01\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43HANGE_KIND_TAG_UPDATED\x10\x01\x12\x1b\n\x17\x43HANGE_KIND_TAG_DELETED\x10\x02\x12\x1e\n\x1a\x43HANGE_KIND_STREAM_CREATED\x10\x03\x12\x1e\n\x1a\x43HANGE_KIND_STREAM_DELETED\x10\x04\x12\x1c\n\x18\x43HANGE_KIND_SPEC_CHANGED\x10\x05\x12\x1d\n\x19\x43HANGE_KIND_IMPORT_FAILED\x10\x06*N\n\x06Marker\x12\x16\n\x12MARKER_UNSPECIFIED\x10\x00\x12\x13\n\x0fMARKER_PROGRESS\x10\x01\x12\x17\n\x13MARKER_SNAPSHOT_END\x10\x02\x32X\n\x0cWatchService\x12H\n\x05Watch\x12\x1d.imagestreams.v1.WatchRequest\x1a\x1e.imagestreams.v1.WatchResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#imagestreams/v1/watch_service.proto\x12\x0fimagestreams.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fimagestreams/v1/resources.proto\"\xd8\x01\n\x0cWatchRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0e\n\x06stream\x18\x02 \x01(\t\x12\x0b\n\x03tag\x18\x03 \x01(\t\x12*\n\x05kinds\x18\x04 \x03(\x0e\x32\x1b.imagestreams.v1.ChangeKind\x12\x18\n\x0e\x61\x66ter_position\x18\x05 \x01(\x03H\x00\x12\x12\n\x08\x66rom_now\x18\x06 \x01(\x08H\x00\x12\x12\n\x08snapshot\x18\x07 \x01(\x08H\x00\x12!\n\x19progress_interval_seconds\x18\x08 \x01(\x05\x42\x07\n\x05start\"\xf5\x03\n\rWatchResponse\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\'\n\x06marker\x18\x02 \x01(\x0e\x32\x17.imagestreams.v1.Marker\x12)\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.imagestreams.v1.ChangeKind\x12\x11\n\tnamespace\x18\x04 \x01(\t\x12\x0e\n\x06stream\x18\x05 \x01(\t\x12\x0b\n\x03tag\x18\x06 \x01(\t\x12*\n\x07\x63urrent\x18\x07 \x01(\x0b\x32\x19.imagestreams.v1.TagEvent\x12+\n\x08previous\x18\x08 \x01(\x0b\x32\x19.imagestreams.v1.TagEvent\x12+\n\x04spec\x18\t \x01(\x0b\x32\x1d.imagestreams.v1.TagReference\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x0b \x01(\t\x12\r\n\x05\x63\x61use\x18\x0c \x01(\t\x12\x11\n\tsynthetic\x18\r \x01(\x08\x12\x35\n\tcondition\x18\x0e \x01(\x0b\x32\".imagestreams.v1.TagEventCondition\x12\x12\n\nmove_cause\x18\x0f \x01(\t\x12\x0e\n\x06pinned\x18\x10 \x01(\x08\x12\x12\n\npin_reason\x18\x11 \x01(\t*\xa3\x02\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43HANGE_KIND_TAG_UPDATED\x10\x01\x12\x1b\n\x17\x43HANGE_KIND_TAG_DELETED\x10\x02\x12\x1e\n\x1a\x43HANGE_KIND_STREAM_CREATED\x10\x03\x12\x1e\n\x1a\x43HANGE_KIND_STREAM_DELETED\x10\x04\x12\x1c\n\x18\x43HANGE_KIND_SPEC_CHANGED\x10\x05\x12\x1d\n\x19\x43HANGE_KIND_IMPORT_FAILED\x10\x06\x12 \n\x1c\x43HANGE_KIND_TAG_MOVE_SKIPPED\x10\x07\x12\x1f\n\x1b\x43HANGE_KIND_TAG_PIN_CHANGED\x10\x08*N\n\x06Marker\x12\x16\n\x12MARKER_UNSPECIFIED\x10\x00\x12\x13\n\x0fMARKER_PROGRESS\x10\x01\x12\x17\n\x13MARKER_SNAPSHOT_END\x10\x02\x32X\n\x0cWatchService\x12H\n\x05Watch\x12\x1d.imagestreams.v1.WatchRequest\x1a\x1e.imagestreams.v1.WatchResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'imagestreams.v1.watch_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANGEKIND']._serialized_start=810
-  _globals['_CHANGEKIND']._serialized_end=1034
-  _globals['_MARKER']._serialized_start=1036
-  _globals['_MARKER']._serialized_end=1114
+  _globals['_CHANGEKIND']._serialized_start=846
+  _globals['_CHANGEKIND']._serialized_end=1137
+  _globals['_MARKER']._serialized_start=1139
+  _globals['_MARKER']._serialized_end=1217
   _globals['_WATCHREQUEST']._serialized_start=123
   _globals['_WATCHREQUEST']._serialized_end=339
   _globals['_WATCHRESPONSE']._serialized_start=342
-  _globals['_WATCHRESPONSE']._serialized_end=807
-  _globals['_WATCHSERVICE']._serialized_start=1116
-  _globals['_WATCHSERVICE']._serialized_end=1204
+  _globals['_WATCHRESPONSE']._serialized_end=843
+  _globals['_WATCHSERVICE']._serialized_start=1219
+  _globals['_WATCHSERVICE']._serialized_end=1307
 # @@protoc_insertion_point(module_scope)

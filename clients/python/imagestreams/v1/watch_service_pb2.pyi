@@ -20,6 +20,8 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_STREAM_DELETED: _ClassVar[ChangeKind]
     CHANGE_KIND_SPEC_CHANGED: _ClassVar[ChangeKind]
     CHANGE_KIND_IMPORT_FAILED: _ClassVar[ChangeKind]
+    CHANGE_KIND_TAG_MOVE_SKIPPED: _ClassVar[ChangeKind]
+    CHANGE_KIND_TAG_PIN_CHANGED: _ClassVar[ChangeKind]
 
 class Marker(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +35,8 @@ CHANGE_KIND_STREAM_CREATED: ChangeKind
 CHANGE_KIND_STREAM_DELETED: ChangeKind
 CHANGE_KIND_SPEC_CHANGED: ChangeKind
 CHANGE_KIND_IMPORT_FAILED: ChangeKind
+CHANGE_KIND_TAG_MOVE_SKIPPED: ChangeKind
+CHANGE_KIND_TAG_PIN_CHANGED: ChangeKind
 MARKER_UNSPECIFIED: Marker
 MARKER_PROGRESS: Marker
 MARKER_SNAPSHOT_END: Marker
@@ -58,7 +62,7 @@ class WatchRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[ChangeKind, str]]] = ..., after_position: _Optional[int] = ..., from_now: _Optional[bool] = ..., snapshot: _Optional[bool] = ..., progress_interval_seconds: _Optional[int] = ...) -> None: ...
 
 class WatchResponse(_message.Message):
-    __slots__ = ("position", "marker", "kind", "namespace", "stream", "tag", "current", "previous", "spec", "time", "actor", "cause", "synthetic", "condition", "move_cause")
+    __slots__ = ("position", "marker", "kind", "namespace", "stream", "tag", "current", "previous", "spec", "time", "actor", "cause", "synthetic", "condition", "move_cause", "pinned", "pin_reason")
     POSITION_FIELD_NUMBER: _ClassVar[int]
     MARKER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +78,8 @@ class WatchResponse(_message.Message):
     SYNTHETIC_FIELD_NUMBER: _ClassVar[int]
     CONDITION_FIELD_NUMBER: _ClassVar[int]
     MOVE_CAUSE_FIELD_NUMBER: _ClassVar[int]
+    PINNED_FIELD_NUMBER: _ClassVar[int]
+    PIN_REASON_FIELD_NUMBER: _ClassVar[int]
     position: int
     marker: Marker
     kind: ChangeKind
@@ -89,4 +95,6 @@ class WatchResponse(_message.Message):
     synthetic: bool
     condition: _resources_pb2.TagEventCondition
     move_cause: str
-    def __init__(self, position: _Optional[int] = ..., marker: _Optional[_Union[Marker, str]] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., current: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., previous: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., spec: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., synthetic: _Optional[bool] = ..., condition: _Optional[_Union[_resources_pb2.TagEventCondition, _Mapping]] = ..., move_cause: _Optional[str] = ...) -> None: ...
+    pinned: bool
+    pin_reason: str
+    def __init__(self, position: _Optional[int] = ..., marker: _Optional[_Union[Marker, str]] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., current: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., previous: _Optional[_Union[_resources_pb2.TagEvent, _Mapping]] = ..., spec: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., cause: _Optional[str] = ..., synthetic: _Optional[bool] = ..., condition: _Optional[_Union[_resources_pb2.TagEventCondition, _Mapping]] = ..., move_cause: _Optional[str] = ..., pinned: _Optional[bool] = ..., pin_reason: _Optional[str] = ...) -> None: ...

@@ -52,6 +52,10 @@ examples:
 
   # Remove tags (their spec and their history)
   isctl tag -d ruby:prod ruby:old
+
+  # Hold ruby:prod where it is during an incident: imports, pushes and alias follows leave it alone
+  isctl tag --pin ruby:prod --reason="incident 42"
+  isctl tag --unpin ruby:prod
 """
 
 
@@ -60,7 +64,10 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         "tag",
         parents=parents,
         help="point tags at an image, or delete tags",
-        usage="isctl tag [options] [--source=KIND] SOURCE DEST [DEST...]\n       isctl tag [options] -d DEST [DEST...]",
+        usage=(
+            "isctl tag [options] [--source=KIND] SOURCE DEST [DEST...]\n       isctl tag [options] -d DEST [DEST...]\n"
+            "       isctl tag --pin [--reason=TEXT] DEST [DEST...]\n       isctl tag --unpin DEST [DEST...]"
+        ),
         description=prose(DESCRIPTION),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -72,6 +79,14 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help="kind of SOURCE: imagestreamtag (istag), imagestreamimage (isimage) or docker (dockerimage)",
     )
     add_bool_flag(parser, "-d", "--delete", help="delete the given tags (spec and history)")
+    add_bool_flag(
+        parser,
+        "--pin",
+        help="hold the given tags where they are: imports, pushes and alias follows leave them alone "
+        "(tag and rollback still move them)",
+    )
+    add_bool_flag(parser, "--unpin", help="let the given pinned tags move again (they stay where they are until moved)")
+    parser.add_argument("--reason", default="", metavar="TEXT", help="why the tags are pinned (with --pin)")
     add_bool_flag(parser, "--alias", help="make the destinations track the source tag (same stream only)")
     add_bool_flag(parser, "--scheduled", help="re-import a container image source periodically")
     add_bool_flag(parser, "--insecure", help="allow HTTP or unverified TLS to import a container image source")
@@ -101,6 +116,15 @@ def run(args: argparse.Namespace, context: Context) -> int:
     plan = _complete(args, context)
     _validate(args, context, plan)
     with context.client() as client:
+        if args.pin or args.unpin:
+            for dest in plan.destinations:
+                namespace = dest.namespace or context.namespace
+                if args.pin:
+                    message = client.pin_tag(namespace, dest.stream, dest.tag, args.reason).message
+                else:
+                    message = client.unpin_tag(namespace, dest.stream, dest.tag).message
+                context.out.write(message + "\n")
+            return 0
         if args.delete:
             for dest in plan.destinations:
                 namespace = dest.namespace or context.namespace
@@ -127,10 +151,11 @@ def run(args: argparse.Namespace, context: Context) -> int:
 def _complete(args: argparse.Namespace, context: Context) -> _Plan:
     """Reads the source and destinations, in `oc tag`'s order (its Complete step)."""
     words: list[str] = args.args
-    if (not args.delete and len(words) < 2) or not words:
+    no_source = args.delete or args.pin or args.unpin
+    if (not no_source and len(words) < 2) or not words:
         raise UsageError("you must specify a source and at least one destination or one or more tags to delete")
     source = None
-    if not args.delete:
+    if not no_source:
         try:
             kind = source_kind(args.source) if args.source else None
         except UserInputError as e:
@@ -144,6 +169,15 @@ def _validate(args: argparse.Namespace, context: Context, plan: _Plan) -> None:
     """The flag combinations `oc tag` refuses, with its words (its Validate step)."""
     if args.delete and args.alias:
         raise UserInputError("--alias and --delete may not be both specified")
+    if args.reason and not args.pin:
+        raise UserInputError("--reason is given with --pin")
+    pin_flags = [f for f, on in (("--pin", args.pin), ("--unpin", args.unpin), ("--delete", args.delete)) if on]
+    if len(pin_flags) > 1:
+        raise UserInputError(f"{' and '.join(pin_flags)} may not be both specified")
+    if args.pin or args.unpin:
+        if args.alias or args.source or args.scheduled or args.insecure or args.reference or args.import_mode:
+            raise UserInputError("--pin and --unpin take tags only, no source or tagging flags")
+        return
     if args.reference_policy not in REFERENCE_POLICIES:
         raise UserInputError("reference policy must be set to 'source' or 'local'")
     if args.import_mode is not None and args.import_mode not in IMPORT_MODES:

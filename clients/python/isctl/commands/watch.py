@@ -330,7 +330,8 @@ class _Printer:
 def _line(response: watch_api.WatchResponse) -> str:
     name = f"{response.namespace}/{response.stream}" + (f":{response.tag}" if response.tag else "")
     kind = "current" if response.synthetic else KIND_NAMES.get(response.kind, str(response.kind))
-    moved = response.kind == watch_api.CHANGE_KIND_TAG_UPDATED
+    # A skipped move shows where the tag would have gone.
+    moved = response.kind in (watch_api.CHANGE_KIND_TAG_UPDATED, watch_api.CHANGE_KIND_TAG_MOVE_SKIPPED)
     image = (response.current.image if moved else "") or NONE
     if response.kind == watch_api.CHANGE_KIND_IMPORT_FAILED:
         last = failure_message(response) or NONE

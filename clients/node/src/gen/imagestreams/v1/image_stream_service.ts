@@ -29,7 +29,9 @@ import {
   ReferencePolicyType,
   referencePolicyTypeFromJSON,
   referencePolicyTypeToJSON,
+  SkippedMove,
   TagHistoryEntry,
+  TagPin,
   TagReference,
 } from "./resources";
 
@@ -119,6 +121,10 @@ export interface DescribeImageStreamResponse {
   imageRepository: string;
   /** The same from outside; empty unless the server has a public registry hostname. */
   publicDockerImageRepository: string;
+  /** The stream's pinned tags (aliases included), by tag. */
+  pins: TagPin[];
+  /** The last move a pin left alone, per tag that has not moved since. */
+  skippedMoves: SkippedMove[];
 }
 
 /** One destination of a Tag call. */
@@ -179,6 +185,35 @@ export interface DeleteTagRequest {
 }
 
 export interface DeleteTagResponse {
+  position: bigint;
+}
+
+export interface PinTagRequest {
+  namespace: string;
+  stream: string;
+  tag: string;
+  /** Why it is held (`incident 42`); at most 1024 characters. */
+  reason: string;
+}
+
+export interface PinTagResponse {
+  pin:
+    | TagPin
+    | undefined;
+  /** `Tag ruby:prod pinned.` */
+  message: string;
+  position: bigint;
+}
+
+export interface UnpinTagRequest {
+  namespace: string;
+  stream: string;
+  tag: string;
+}
+
+export interface UnpinTagResponse {
+  /** `Tag ruby:prod unpinned.` (or that it was not pinned). */
+  message: string;
   position: bigint;
 }
 
@@ -1420,7 +1455,15 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
 };
 
 function createBaseDescribeImageStreamResponse(): DescribeImageStreamResponse {
-  return { imageStream: undefined, uniqueImages: 0, tags: [], imageRepository: "", publicDockerImageRepository: "" };
+  return {
+    imageStream: undefined,
+    uniqueImages: 0,
+    tags: [],
+    imageRepository: "",
+    publicDockerImageRepository: "",
+    pins: [],
+    skippedMoves: [],
+  };
 }
 
 export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse> = {
@@ -1439,6 +1482,12 @@ export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse
     }
     if (message.publicDockerImageRepository !== "") {
       writer.uint32(42).string(message.publicDockerImageRepository);
+    }
+    for (const v of message.pins) {
+      TagPin.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.skippedMoves) {
+      SkippedMove.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1496,6 +1545,22 @@ export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse
             message.publicDockerImageRepository = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pins.push(TagPin.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.skippedMoves.push(SkippedMove.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1531,6 +1596,14 @@ export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse
         : isSet(object.public_docker_image_repository)
         ? globalThis.String(object.public_docker_image_repository)
         : "",
+      pins: globalThis.Array.isArray(object?.pins)
+        ? object.pins.map((e: any) => TagPin.fromJSON(e))
+        : [],
+      skippedMoves: globalThis.Array.isArray(object?.skippedMoves)
+        ? object.skippedMoves.map((e: any) => SkippedMove.fromJSON(e))
+        : globalThis.Array.isArray(object?.skipped_moves)
+        ? object.skipped_moves.map((e: any) => SkippedMove.fromJSON(e))
+        : [],
     };
   },
 
@@ -1551,6 +1624,12 @@ export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse
     if (message.publicDockerImageRepository !== "") {
       obj.publicDockerImageRepository = message.publicDockerImageRepository;
     }
+    if (message.pins?.length) {
+      obj.pins = message.pins.map((e) => TagPin.toJSON(e));
+    }
+    if (message.skippedMoves?.length) {
+      obj.skippedMoves = message.skippedMoves.map((e) => SkippedMove.toJSON(e));
+    }
     return obj;
   },
 
@@ -1566,6 +1645,8 @@ export const DescribeImageStreamResponse: MessageFns<DescribeImageStreamResponse
     message.tags = object.tags?.map((e) => DescribedTag.fromPartial(e)) || [];
     message.imageRepository = object.imageRepository ?? "";
     message.publicDockerImageRepository = object.publicDockerImageRepository ?? "";
+    message.pins = object.pins?.map((e) => TagPin.fromPartial(e)) || [];
+    message.skippedMoves = object.skippedMoves?.map((e) => SkippedMove.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2334,6 +2415,416 @@ export const DeleteTagResponse: MessageFns<DeleteTagResponse> = {
   },
   fromPartial(object: DeepPartial<DeleteTagResponse>): DeleteTagResponse {
     const message = createBaseDeleteTagResponse();
+    message.position = (object.position !== undefined && object.position !== null) ? BigInt(object.position) : 0n;
+    return message;
+  },
+};
+
+function createBasePinTagRequest(): PinTagRequest {
+  return { namespace: "", stream: "", tag: "", reason: "" };
+}
+
+export const PinTagRequest: MessageFns<PinTagRequest> = {
+  encode(message: PinTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PinTagRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePinTagRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PinTagRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: PinTagRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PinTagRequest>): PinTagRequest {
+    return PinTagRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PinTagRequest>): PinTagRequest {
+    const message = createBasePinTagRequest();
+    message.namespace = object.namespace ?? "";
+    message.stream = object.stream ?? "";
+    message.tag = object.tag ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBasePinTagResponse(): PinTagResponse {
+  return { pin: undefined, message: "", position: 0n };
+}
+
+export const PinTagResponse: MessageFns<PinTagResponse> = {
+  encode(message: PinTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pin !== undefined) {
+      TagPin.encode(message.pin, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.position !== 0n) {
+      if (BigInt.asIntN(64, message.position) !== message.position) {
+        throw new globalThis.Error("value provided for field message.position of type int64 too large");
+      }
+      writer.uint32(24).int64(message.position);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PinTagResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePinTagResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pin = TagPin.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.position = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PinTagResponse {
+    return {
+      pin: isSet(object.pin) ? TagPin.fromJSON(object.pin) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      position: isSet(object.position) ? BigInt(object.position) : 0n,
+    };
+  },
+
+  toJSON(message: PinTagResponse): unknown {
+    const obj: any = {};
+    if (message.pin !== undefined) {
+      obj.pin = TagPin.toJSON(message.pin);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.position !== 0n) {
+      obj.position = message.position.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PinTagResponse>): PinTagResponse {
+    return PinTagResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PinTagResponse>): PinTagResponse {
+    const message = createBasePinTagResponse();
+    message.pin = (object.pin !== undefined && object.pin !== null) ? TagPin.fromPartial(object.pin) : undefined;
+    message.message = object.message ?? "";
+    message.position = (object.position !== undefined && object.position !== null) ? BigInt(object.position) : 0n;
+    return message;
+  },
+};
+
+function createBaseUnpinTagRequest(): UnpinTagRequest {
+  return { namespace: "", stream: "", tag: "" };
+}
+
+export const UnpinTagRequest: MessageFns<UnpinTagRequest> = {
+  encode(message: UnpinTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpinTagRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpinTagRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnpinTagRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+    };
+  },
+
+  toJSON(message: UnpinTagRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnpinTagRequest>): UnpinTagRequest {
+    return UnpinTagRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnpinTagRequest>): UnpinTagRequest {
+    const message = createBaseUnpinTagRequest();
+    message.namespace = object.namespace ?? "";
+    message.stream = object.stream ?? "";
+    message.tag = object.tag ?? "";
+    return message;
+  },
+};
+
+function createBaseUnpinTagResponse(): UnpinTagResponse {
+  return { message: "", position: 0n };
+}
+
+export const UnpinTagResponse: MessageFns<UnpinTagResponse> = {
+  encode(message: UnpinTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== "") {
+      writer.uint32(10).string(message.message);
+    }
+    if (message.position !== 0n) {
+      if (BigInt.asIntN(64, message.position) !== message.position) {
+        throw new globalThis.Error("value provided for field message.position of type int64 too large");
+      }
+      writer.uint32(16).int64(message.position);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpinTagResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpinTagResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.position = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnpinTagResponse {
+    return {
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      position: isSet(object.position) ? BigInt(object.position) : 0n,
+    };
+  },
+
+  toJSON(message: UnpinTagResponse): unknown {
+    const obj: any = {};
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.position !== 0n) {
+      obj.position = message.position.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnpinTagResponse>): UnpinTagResponse {
+    return UnpinTagResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnpinTagResponse>): UnpinTagResponse {
+    const message = createBaseUnpinTagResponse();
+    message.message = object.message ?? "";
     message.position = (object.position !== undefined && object.position !== null) ? BigInt(object.position) : 0n;
     return message;
   },
@@ -4598,6 +5089,31 @@ export const ImageStreamServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * Holds a tag where it is: imports, pushes and alias follows leave it alone (recorded as skipped moves);
+     * Tag, apply and RollbackTag still move it. Pinning a pinned tag replaces its reason. Needs `update` on
+     * `imagestreamtags/pin`.
+     */
+    pinTag: {
+      name: "PinTag",
+      requestType: PinTagRequest as typeof PinTagRequest,
+      requestStream: false,
+      responseType: PinTagResponse as typeof PinTagResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Lets a pinned tag move again; it stays where it is until something moves it. Needs `update` on
+     * `imagestreamtags/pin`.
+     */
+    unpinTag: {
+      name: "UnpinTag",
+      requestType: UnpinTagRequest as typeof UnpinTagRequest,
+      requestStream: false,
+      responseType: UnpinTagResponse as typeof UnpinTagResponse,
+      responseStream: false,
+      options: {},
+    },
     getImageStreamTag: {
       name: "GetImageStreamTag",
       requestType: GetImageStreamTagRequest as typeof GetImageStreamTagRequest,
@@ -4772,6 +5288,33 @@ export const ImageStreamServiceService = {
     responseSerialize: (value: RollbackTagResponse): Buffer => Buffer.from(RollbackTagResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RollbackTagResponse => RollbackTagResponse.decode(value),
   },
+  /**
+   * Holds a tag where it is: imports, pushes and alias follows leave it alone (recorded as skipped moves);
+   * Tag, apply and RollbackTag still move it. Pinning a pinned tag replaces its reason. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  pinTag: {
+    path: "/imagestreams.v1.ImageStreamService/PinTag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PinTagRequest): Buffer => Buffer.from(PinTagRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PinTagRequest => PinTagRequest.decode(value),
+    responseSerialize: (value: PinTagResponse): Buffer => Buffer.from(PinTagResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PinTagResponse => PinTagResponse.decode(value),
+  },
+  /**
+   * Lets a pinned tag move again; it stays where it is until something moves it. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  unpinTag: {
+    path: "/imagestreams.v1.ImageStreamService/UnpinTag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnpinTagRequest): Buffer => Buffer.from(UnpinTagRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnpinTagRequest => UnpinTagRequest.decode(value),
+    responseSerialize: (value: UnpinTagResponse): Buffer => Buffer.from(UnpinTagResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnpinTagResponse => UnpinTagResponse.decode(value),
+  },
   getImageStreamTag: {
     path: "/imagestreams.v1.ImageStreamService/GetImageStreamTag" as const,
     requestStream: false as const,
@@ -4874,6 +5417,17 @@ export interface ImageStreamServiceServer extends UntypedServiceImplementation {
    * with cause `rollback`; an alias stops tracking. Needs `update` on imagestreams, as Tag does.
    */
   rollbackTag: handleUnaryCall<RollbackTagRequest, RollbackTagResponse>;
+  /**
+   * Holds a tag where it is: imports, pushes and alias follows leave it alone (recorded as skipped moves);
+   * Tag, apply and RollbackTag still move it. Pinning a pinned tag replaces its reason. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  pinTag: handleUnaryCall<PinTagRequest, PinTagResponse>;
+  /**
+   * Lets a pinned tag move again; it stays where it is until something moves it. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  unpinTag: handleUnaryCall<UnpinTagRequest, UnpinTagResponse>;
   getImageStreamTag: handleUnaryCall<GetImageStreamTagRequest, GetImageStreamTagResponse>;
   listImageStreamTags: handleUnaryCall<ListImageStreamTagsRequest, ListImageStreamTagsResponse>;
   /** Every move of a tag as the log keeps it, oldest first (or newest first), by actor and cause. */
@@ -5028,6 +5582,45 @@ export interface ImageStreamServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RollbackTagResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Holds a tag where it is: imports, pushes and alias follows leave it alone (recorded as skipped moves);
+   * Tag, apply and RollbackTag still move it. Pinning a pinned tag replaces its reason. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  pinTag(
+    request: PinTagRequest,
+    callback: (error: ServiceError | null, response: PinTagResponse) => void,
+  ): ClientUnaryCall;
+  pinTag(
+    request: PinTagRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PinTagResponse) => void,
+  ): ClientUnaryCall;
+  pinTag(
+    request: PinTagRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PinTagResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lets a pinned tag move again; it stays where it is until something moves it. Needs `update` on
+   * `imagestreamtags/pin`.
+   */
+  unpinTag(
+    request: UnpinTagRequest,
+    callback: (error: ServiceError | null, response: UnpinTagResponse) => void,
+  ): ClientUnaryCall;
+  unpinTag(
+    request: UnpinTagRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnpinTagResponse) => void,
+  ): ClientUnaryCall;
+  unpinTag(
+    request: UnpinTagRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnpinTagResponse) => void,
   ): ClientUnaryCall;
   getImageStreamTag(
     request: GetImageStreamTagRequest,

@@ -370,13 +370,45 @@ export interface DescribedTag {
   imagePullPolicy: string;
 }
 
+/**
+ * A pinned tag: held where it is. Imports, pushes and alias follows leave it alone (each recorded as a
+ * `skipped` move); Tag, apply and RollbackTag still move it.
+ */
+export interface TagPin {
+  tag: string;
+  reason: string;
+  /** Who pinned it, and when. */
+  actor: string;
+  since: Date | undefined;
+}
+
+/** The last move a pin left alone, kept until the tag moves again (also after it is unpinned). */
+export interface SkippedMove {
+  tag: string;
+  /** Where the move would have taken the tag. */
+  event:
+    | TagEvent
+    | undefined;
+  /** Why it would have moved (`scheduled-import`, `push`, `alias`, ...), who would have moved it, and when. */
+  moveCause: string;
+  actor: string;
+  time:
+    | Date
+    | undefined;
+  /** How many moves were left alone since the tag last moved. */
+  count: number;
+}
+
 /** One move of a tag as the log keeps it, including moves the status history collapses. */
 export interface TagHistoryEntry {
   position: bigint;
   namespace: string;
   stream: string;
   tag: string;
-  /** `moved` (a new current image), `updated` (the current entry changed in place), `deleted`. */
+  /**
+   * `moved` (a new current image), `updated` (the current entry changed in place), `deleted`, `skipped` (a
+   * pin kept the tag where it was: `event` is where it would have gone).
+   */
   change: string;
   event: TagEvent | undefined;
   previous: TagEvent | undefined;
@@ -3566,6 +3598,278 @@ export const DescribedTag: MessageFns<DescribedTag> = {
     message.importPending = object.importPending ?? false;
     message.pullSpec = object.pullSpec ?? "";
     message.imagePullPolicy = object.imagePullPolicy ?? "";
+    return message;
+  },
+};
+
+function createBaseTagPin(): TagPin {
+  return { tag: "", reason: "", actor: "", since: undefined };
+}
+
+export const TagPin: MessageFns<TagPin> = {
+  encode(message: TagPin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TagPin {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTagPin();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TagPin {
+    return {
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: TagPin): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TagPin>): TagPin {
+    return TagPin.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TagPin>): TagPin {
+    const message = createBaseTagPin();
+    message.tag = object.tag ?? "";
+    message.reason = object.reason ?? "";
+    message.actor = object.actor ?? "";
+    message.since = object.since ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSkippedMove(): SkippedMove {
+  return { tag: "", event: undefined, moveCause: "", actor: "", time: undefined, count: 0 };
+}
+
+export const SkippedMove: MessageFns<SkippedMove> = {
+  encode(message: SkippedMove, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.event !== undefined) {
+      TagEvent.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    if (message.moveCause !== "") {
+      writer.uint32(26).string(message.moveCause);
+    }
+    if (message.actor !== "") {
+      writer.uint32(34).string(message.actor);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(42).fork()).join();
+    }
+    if (message.count !== 0) {
+      writer.uint32(48).int32(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SkippedMove {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSkippedMove();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = TagEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.moveCause = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SkippedMove {
+    return {
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      event: isSet(object.event) ? TagEvent.fromJSON(object.event) : undefined,
+      moveCause: isSet(object.moveCause)
+        ? globalThis.String(object.moveCause)
+        : isSet(object.move_cause)
+        ? globalThis.String(object.move_cause)
+        : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: SkippedMove): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.event !== undefined) {
+      obj.event = TagEvent.toJSON(message.event);
+    }
+    if (message.moveCause !== "") {
+      obj.moveCause = message.moveCause;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SkippedMove>): SkippedMove {
+    return SkippedMove.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SkippedMove>): SkippedMove {
+    const message = createBaseSkippedMove();
+    message.tag = object.tag ?? "";
+    message.event = (object.event !== undefined && object.event !== null)
+      ? TagEvent.fromPartial(object.event)
+      : undefined;
+    message.moveCause = object.moveCause ?? "";
+    message.actor = object.actor ?? "";
+    message.time = object.time ?? undefined;
+    message.count = object.count ?? 0;
     return message;
   },
 };

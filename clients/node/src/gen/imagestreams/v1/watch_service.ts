@@ -29,6 +29,10 @@ export enum ChangeKind {
   CHANGE_KIND_SPEC_CHANGED = 5,
   /** CHANGE_KIND_IMPORT_FAILED - Importing a tag failed; `condition` says why. The tag keeps its image. */
   CHANGE_KIND_IMPORT_FAILED = 6,
+  /** CHANGE_KIND_TAG_MOVE_SKIPPED - A pin kept the tag where it was: `current` is where the move would have taken it, `move_cause` why. */
+  CHANGE_KIND_TAG_MOVE_SKIPPED = 7,
+  /** CHANGE_KIND_TAG_PIN_CHANGED - The tag was pinned (`pin_reason` set) or unpinned. */
+  CHANGE_KIND_TAG_PIN_CHANGED = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -55,6 +59,12 @@ export function changeKindFromJSON(object: any): ChangeKind {
     case 6:
     case "CHANGE_KIND_IMPORT_FAILED":
       return ChangeKind.CHANGE_KIND_IMPORT_FAILED;
+    case 7:
+    case "CHANGE_KIND_TAG_MOVE_SKIPPED":
+      return ChangeKind.CHANGE_KIND_TAG_MOVE_SKIPPED;
+    case 8:
+    case "CHANGE_KIND_TAG_PIN_CHANGED":
+      return ChangeKind.CHANGE_KIND_TAG_PIN_CHANGED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -78,6 +88,10 @@ export function changeKindToJSON(object: ChangeKind): string {
       return "CHANGE_KIND_SPEC_CHANGED";
     case ChangeKind.CHANGE_KIND_IMPORT_FAILED:
       return "CHANGE_KIND_IMPORT_FAILED";
+    case ChangeKind.CHANGE_KIND_TAG_MOVE_SKIPPED:
+      return "CHANGE_KIND_TAG_MOVE_SKIPPED";
+    case ChangeKind.CHANGE_KIND_TAG_PIN_CHANGED:
+      return "CHANGE_KIND_TAG_PIN_CHANGED";
     case ChangeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -187,6 +201,9 @@ export interface WatchResponse {
    * `apply`), as ListTagHistory says it.
    */
   moveCause: string;
+  /** TAG_PIN_CHANGED: whether the tag is pinned now, and why. */
+  pinned: boolean;
+  pinReason: string;
 }
 
 function createBaseWatchRequest(): WatchRequest {
@@ -427,6 +444,8 @@ function createBaseWatchResponse(): WatchResponse {
     synthetic: false,
     condition: undefined,
     moveCause: "",
+    pinned: false,
+    pinReason: "",
   };
 }
 
@@ -479,6 +498,12 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     }
     if (message.moveCause !== "") {
       writer.uint32(122).string(message.moveCause);
+    }
+    if (message.pinned !== false) {
+      writer.uint32(128).bool(message.pinned);
+    }
+    if (message.pinReason !== "") {
+      writer.uint32(138).string(message.pinReason);
     }
     return writer;
   },
@@ -616,6 +641,22 @@ export const WatchResponse: MessageFns<WatchResponse> = {
             message.moveCause = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.pinned = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.pinReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -648,6 +689,12 @@ export const WatchResponse: MessageFns<WatchResponse> = {
         ? globalThis.String(object.moveCause)
         : isSet(object.move_cause)
         ? globalThis.String(object.move_cause)
+        : "",
+      pinned: isSet(object.pinned) ? globalThis.Boolean(object.pinned) : false,
+      pinReason: isSet(object.pinReason)
+        ? globalThis.String(object.pinReason)
+        : isSet(object.pin_reason)
+        ? globalThis.String(object.pin_reason)
         : "",
     };
   },
@@ -699,6 +746,12 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     if (message.moveCause !== "") {
       obj.moveCause = message.moveCause;
     }
+    if (message.pinned !== false) {
+      obj.pinned = message.pinned;
+    }
+    if (message.pinReason !== "") {
+      obj.pinReason = message.pinReason;
+    }
     return obj;
   },
 
@@ -730,6 +783,8 @@ export const WatchResponse: MessageFns<WatchResponse> = {
       ? TagEventCondition.fromPartial(object.condition)
       : undefined;
     message.moveCause = object.moveCause ?? "";
+    message.pinned = object.pinned ?? false;
+    message.pinReason = object.pinReason ?? "";
     return message;
   },
 };
