@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .watch_hub import WatchHub
 
 # Aggregates kept (least recently used dropped first): a stream's entries (all tags, single tags) count as one.
-MAX_AGGREGATES = 2000
+# A stream with ten tags of twenty history entries each takes about 90 KiB in memory (45 MB for 500).
+MAX_AGGREGATES = 500
 # A stream has at most this many single-tag entries; more drops the oldest.
 MAX_PARTS = 64
 
@@ -123,5 +124,9 @@ def follow_log(cache: ReadCache, event_log: EventLog, hub: WatchHub) -> None:
     position (entries are only made from then on)."""
     event_log.on_recorded.append(cache.recordings)
     hub.observers.append(cache.event_recorded)
+    # The same follower tells the repository which cached aggregates another replica has moved past.
+    current = event_log.current
+    hub.observers.append(lambda event: current.reported(event.originator_id, event.originator_version))
+    current.following = True
     health = health_of(event_log.recorder.datastore)  # type: ignore[attr-defined]
     cache.follow(lambda: hub.position, (lambda: health.up) if health is not None else (lambda: True))
