@@ -264,6 +264,16 @@ def test_pin_holds_a_tag_and_describe_says_so(isctl: Isctl, client: Client) -> N
     assert isctl.run("tag", "--pin", "held:prod", "--alias").code == 1
 
 
+def test_as_of_reads_the_past(isctl: Isctl, client: Client) -> None:
+    push(client, "past", "prod", A)
+    position = json.loads(isctl.ok("history", "past:prod", "-o", "json"))["items"][0]["position"]
+    push(client, "past", "prod", B)
+    assert istag_image(isctl, "past:prod", f"--as-of={position}") == A
+    described = isctl.ok("describe", "is", "past", f"--as-of={position}")
+    assert A in described and B not in described
+    assert isctl.run("get", "istag", "--as-of=yesterday").code != 0
+
+
 def test_delete_streams_and_tags(isctl: Isctl, client: Client) -> None:
     push(client, "gone", "1", A)
     push(client, "gone", "2", B)

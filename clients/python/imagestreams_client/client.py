@@ -35,8 +35,11 @@ class Client(Connection):
         request = api.CreateImageStreamRequest(image_stream=image_stream)
         return self._call(self._stub.CreateImageStream, request, api.CreateImageStreamResponse)
 
-    def get_image_stream(self, namespace: str, name: str, *, min_position: int = 0) -> api.GetImageStreamResponse:
-        request = api.GetImageStreamRequest(namespace=namespace, name=name, min_position=min_position)
+    def get_image_stream(
+        self, namespace: str, name: str, *, min_position: int = 0, as_of: api.AsOf | None = None
+    ) -> api.GetImageStreamResponse:
+        """The stream now, or as it was at `as_of` (a log position or a time)."""
+        request = api.GetImageStreamRequest(namespace=namespace, name=name, min_position=min_position, as_of=as_of)
         return self._call(self._stub.GetImageStream, request, api.GetImageStreamResponse)
 
     def list_image_streams(
@@ -74,9 +77,9 @@ class Client(Connection):
         return self._call(self._stub.DeleteImageStream, request, api.DeleteImageStreamResponse)
 
     def describe_image_stream(
-        self, namespace: str, name: str, *, min_position: int = 0
+        self, namespace: str, name: str, *, min_position: int = 0, as_of: api.AsOf | None = None
     ) -> api.DescribeImageStreamResponse:
-        request = api.DescribeImageStreamRequest(namespace=namespace, name=name, min_position=min_position)
+        request = api.DescribeImageStreamRequest(namespace=namespace, name=name, min_position=min_position, as_of=as_of)
         return self._call(self._stub.DescribeImageStream, request, api.DescribeImageStreamResponse)
 
     # -- tags -----------------------------------------------------------------------------------------------
@@ -136,9 +139,11 @@ class Client(Connection):
         return self._call(self._stub.DeleteTag, request, api.DeleteTagResponse)
 
     def get_image_stream_tag(
-        self, namespace: str, stream: str, tag: str, *, min_position: int = 0
+        self, namespace: str, stream: str, tag: str, *, min_position: int = 0, as_of: api.AsOf | None = None
     ) -> api.GetImageStreamTagResponse:
-        request = api.GetImageStreamTagRequest(namespace=namespace, stream=stream, tag=tag, min_position=min_position)
+        request = api.GetImageStreamTagRequest(
+            namespace=namespace, stream=stream, tag=tag, min_position=min_position, as_of=as_of
+        )
         return self._call(self._stub.GetImageStreamTag, request, api.GetImageStreamTagResponse)
 
     def list_image_stream_tags(

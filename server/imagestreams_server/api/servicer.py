@@ -16,7 +16,7 @@ from ..application.history_filter import HistoryFilter
 from ..application.queries import page_size
 from ..application.service import Service
 from ..domain.state import StreamState
-from . import convert, history_paging, paging
+from . import convert, history_paging, paging, past_reads
 from .access_guard import visible_namespaces as _visible
 from .blocking import run_blocking
 from .idempotent import IdempotentWrites
@@ -67,6 +67,9 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         return await self.writes.run(context, request, api.CreateImageStreamResponse, run)
 
     async def GetImageStream(self, request: api.GetImageStreamRequest, context: Any) -> Any:
+        if request.HasField("as_of"):
+            return await self._call(context, lambda: past_reads.get_image_stream(self.service, request, self._stream))
+
         def run() -> api.GetImageStreamResponse:
             view = self.service.queries.stream(request.namespace, request.name, request.min_position)
             return api.GetImageStreamResponse(image_stream=self._stream(view.state, view.position))
@@ -131,6 +134,9 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         return await self.writes.run(context, request, api.DeleteImageStreamResponse, run)
 
     async def DescribeImageStream(self, request: api.DescribeImageStreamRequest, context: Any) -> Any:
+        if request.HasField("as_of"):
+            return await self._call(context, lambda: past_reads.describe_image_stream(self.service, request))
+
         def run() -> api.DescribeImageStreamResponse:
             described = self.service.queries.describe(request.namespace, request.name, request.min_position)
             return api.DescribeImageStreamResponse(**convert.description(described))
@@ -212,6 +218,9 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         return await self.writes.run(context, request, api.UnpinTagResponse, run)
 
     async def GetImageStreamTag(self, request: api.GetImageStreamTagRequest, context: Any) -> Any:
+        if request.HasField("as_of"):
+            return await self._call(context, lambda: past_reads.get_image_stream_tag(self.service, request))
+
         def run() -> api.GetImageStreamTagResponse:
             view = self.service.queries.tag(request.namespace, request.stream, request.tag, request.min_position)
             return api.GetImageStreamTagResponse(image_stream_tag=convert.image_stream_tag(view))
@@ -219,6 +228,9 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         return await self._read(context, run)
 
     async def ListImageStreamTags(self, request: api.ListImageStreamTagsRequest, context: Any) -> Any:
+        if request.HasField("as_of"):
+            return await self._call(context, lambda: past_reads.list_image_stream_tags(self.service, request))
+
         def run() -> api.ListImageStreamTagsResponse:
             limit = page_size(request.page_size)
             after = paging.decode(request.page_token, (str, str))

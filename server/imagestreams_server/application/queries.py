@@ -211,6 +211,10 @@ class Queries:
                     return result
         return result
 
+    def tag_view(self, view: StreamView, tag: str) -> TagView:
+        """One tag of a stream as given (the present one, or one of the past: see time_travel.py)."""
+        return self._tag_view(view, tag)
+
     def _tag_view(self, view: StreamView, tag: str) -> TagView:
         state = view.state
         spec = state.spec_tags.get(tag)
@@ -278,7 +282,10 @@ class Queries:
     # -- describe -------------------------------------------------------------------------------------------
 
     def describe(self, namespace: str, name: str, min_position: int = 0) -> StreamDescription:
-        view = self.stream(namespace, name, min_position)
+        return self.describe_view(self.stream(namespace, name, min_position))
+
+    def describe_view(self, view: StreamView) -> StreamDescription:
+        """`describe` of a stream as given (the present one, or one of the past: see time_travel.py)."""
         state = view.state
         names = state.tag_names()
         # An alias is listed on the tag its chain ends at, not on its own (`latest (prod, stable)`).

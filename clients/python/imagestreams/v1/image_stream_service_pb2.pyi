@@ -1,4 +1,7 @@
+import datetime
+
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from imagestreams.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -22,15 +25,25 @@ class CreateImageStreamResponse(_message.Message):
     position: int
     def __init__(self, image_stream: _Optional[_Union[_resources_pb2.ImageStream, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
 
+class AsOf(_message.Message):
+    __slots__ = ("position", "time")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, position: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class GetImageStreamRequest(_message.Message):
-    __slots__ = ("namespace", "name", "min_position")
+    __slots__ = ("namespace", "name", "min_position", "as_of")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     min_position: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+    as_of: AsOf
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ..., as_of: _Optional[_Union[AsOf, _Mapping]] = ...) -> None: ...
 
 class GetImageStreamResponse(_message.Message):
     __slots__ = ("image_stream",)
@@ -93,14 +106,16 @@ class DeleteImageStreamResponse(_message.Message):
     def __init__(self, position: _Optional[int] = ...) -> None: ...
 
 class DescribeImageStreamRequest(_message.Message):
-    __slots__ = ("namespace", "name", "min_position")
+    __slots__ = ("namespace", "name", "min_position", "as_of")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     min_position: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+    as_of: AsOf
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., min_position: _Optional[int] = ..., as_of: _Optional[_Union[AsOf, _Mapping]] = ...) -> None: ...
 
 class DescribeImageStreamResponse(_message.Message):
     __slots__ = ("image_stream", "unique_images", "tags", "image_repository", "public_docker_image_repository", "pins", "skipped_moves")
@@ -262,16 +277,18 @@ class RollbackTagResponse(_message.Message):
     def __init__(self, tag: _Optional[_Union[_resources_pb2.TagReference, _Mapping]] = ..., message: _Optional[str] = ..., position: _Optional[int] = ..., revision: _Optional[int] = ..., image: _Optional[str] = ..., stopped_tracking: _Optional[str] = ...) -> None: ...
 
 class GetImageStreamTagRequest(_message.Message):
-    __slots__ = ("namespace", "stream", "tag", "min_position")
+    __slots__ = ("namespace", "stream", "tag", "min_position", "as_of")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     stream: str
     tag: str
     min_position: int
-    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+    as_of: AsOf
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., min_position: _Optional[int] = ..., as_of: _Optional[_Union[AsOf, _Mapping]] = ...) -> None: ...
 
 class GetImageStreamTagResponse(_message.Message):
     __slots__ = ("image_stream_tag",)
@@ -280,18 +297,20 @@ class GetImageStreamTagResponse(_message.Message):
     def __init__(self, image_stream_tag: _Optional[_Union[_resources_pb2.ImageStreamTag, _Mapping]] = ...) -> None: ...
 
 class ListImageStreamTagsRequest(_message.Message):
-    __slots__ = ("namespace", "stream", "page_size", "page_token", "min_position")
+    __slots__ = ("namespace", "stream", "page_size", "page_token", "min_position", "as_of")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     stream: str
     page_size: int
     page_token: str
     min_position: int
-    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
+    as_of: AsOf
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_position: _Optional[int] = ..., as_of: _Optional[_Union[AsOf, _Mapping]] = ...) -> None: ...
 
 class ListImageStreamTagsResponse(_message.Message):
     __slots__ = ("image_stream_tags", "next_page_token")

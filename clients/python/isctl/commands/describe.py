@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .. import as_of
 from ..access_printers import describe_cluster_role
 from ..context import Context, Subparsers, prose
 from ..describe import describe_image_stream
@@ -48,6 +49,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         help="NAME of a stream or cluster role, NAME:TAG of a tag, NAME@ID of an image",
     )
     parser.add_argument("-o", "--output", choices=DATA_FORMATS, help="print the description as data instead")
+    as_of.add_argument(parser, "a stream or a tag")
     parser.set_defaults(run=run, extra_positionals="names")
     return parser
 
@@ -63,21 +65,24 @@ def run(args: argparse.Namespace, context: Context) -> int:
     for index, (resource, name) in enumerate(named):
         if index and not args.output:
             context.out.write("\n\n")
-        _describe(resource, name, args.output, context)
+        _describe(resource, name, args.output, context, as_of.parse(args.as_of))
     return 0
 
 
-def _describe(resource: str, name: str, output: str | None, context: Context) -> None:
+def _describe(resource: str, name: str, output: str | None, context: Context, point: Any = None) -> None:
+    if point is not None and resource not in (IMAGE_STREAM, IMAGE_STREAM_TAG):
+        raise UsageError("--as-of describes image streams and image stream tags")
     if resource == CLUSTER_ROLE:
         _cluster_role(name, output, context)
         return
     described: Any
     with context.client() as client:
         if resource == IMAGE_STREAM:
-            described = client.describe_image_stream(context.namespace, name)
+            described = client.describe_image_stream(context.namespace, name, as_of=point)
         elif resource == IMAGE_STREAM_TAG:
             tag = parse_istag_name(name)
-            described = client.get_image_stream_tag(context.namespace, tag.stream, tag.tag).image_stream_tag
+            found = client.get_image_stream_tag(context.namespace, tag.stream, tag.tag, as_of=point)
+            described = found.image_stream_tag
         else:
             image = parse_isimage_name(name)
             described = client.get_image_stream_image(context.namespace, image.stream, image.id).image_stream_image

@@ -11,6 +11,7 @@ from typing import Any
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams_client import Client
 
+from .. import as_of
 from ..booleans import add_bool_flag
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError
@@ -97,6 +98,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     )
     access_get.add_arguments(parser)
     builders_get.add_arguments(parser)
+    as_of.add_argument(parser, "the named streams or tags")
     parser.set_defaults(run=run, extra_positionals="names")
     return parser
 
@@ -120,6 +122,8 @@ def _run(resource: str, args: argparse.Namespace, context: Context) -> int:
         raise UsageError("--all-namespaces lists image streams only, and takes no names")
     if resource == IMAGE_STREAM_IMAGE and not args.names:
         raise UsageError("images of a stream are shown by name: isctl get isimage NAME@ID")
+    if args.as_of is not None and (resource not in (IMAGE_STREAM, IMAGE_STREAM_TAG) or not args.names):
+        raise UsageError("--as-of shows named image streams and tags: isctl get istag NAME:TAG --as-of=...")
     with context.client() as client:
         if resource == IMAGE_STREAM:
             return _image_streams(client, args, context)
@@ -131,7 +135,8 @@ def _run(resource: str, args: argparse.Namespace, context: Context) -> int:
 def _image_streams(client: Client, args: argparse.Namespace, context: Context) -> int:
     now = context.now()
     if args.names:
-        streams = [client.get_image_stream(context.namespace, name).image_stream for name in args.names]
+        point = as_of.parse(args.as_of)
+        streams = [client.get_image_stream(context.namespace, n, as_of=point).image_stream for n in args.names]
     else:
         streams = list(client.iter_image_streams("" if args.all_namespaces else context.namespace))
         if _none_found(streams, args, context):
@@ -178,7 +183,10 @@ def _image_stream_tags(client: Client, args: argparse.Namespace, context: Contex
     now = context.now()
     if args.names:
         names = [parse_istag_name(n) for n in args.names]
-        tags = [client.get_image_stream_tag(context.namespace, n.stream, n.tag).image_stream_tag for n in names]
+        point = as_of.parse(args.as_of)
+        tags = [
+            client.get_image_stream_tag(context.namespace, n.stream, n.tag, as_of=point).image_stream_tag for n in names
+        ]
     else:
         tags = list(client.iter_image_stream_tags(context.namespace))
         if _none_found(tags, args, context):

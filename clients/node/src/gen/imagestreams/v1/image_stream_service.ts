@@ -16,6 +16,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../google/protobuf/field_mask";
+import { Timestamp } from "../../google/protobuf/timestamp";
 import {
   DescribedTag,
   Image,
@@ -48,10 +49,22 @@ export interface CreateImageStreamResponse {
   position: bigint;
 }
 
+/**
+ * A point of the past that a read answers for, from the log: the state after the event at a log position
+ * (OUT_OF_RANGE if the log has not reached it), or after the last event recorded at or before a time. The
+ * answer equals a replay of the log up to that point; a stream that did not exist then is NOT_FOUND.
+ */
+export interface AsOf {
+  position?: bigint | undefined;
+  time?: Date | undefined;
+}
+
 export interface GetImageStreamRequest {
   namespace: string;
   name: string;
   minPosition: bigint;
+  /** Answer as the stream was then (min_position is not needed: the point says what to read). */
+  asOf: AsOf | undefined;
 }
 
 export interface GetImageStreamResponse {
@@ -104,6 +117,7 @@ export interface DescribeImageStreamRequest {
   namespace: string;
   name: string;
   minPosition: bigint;
+  asOf: AsOf | undefined;
 }
 
 export interface DescribeImageStreamResponse {
@@ -249,6 +263,7 @@ export interface GetImageStreamTagRequest {
   stream: string;
   tag: string;
   minPosition: bigint;
+  asOf: AsOf | undefined;
 }
 
 export interface GetImageStreamTagResponse {
@@ -262,6 +277,8 @@ export interface ListImageStreamTagsRequest {
   pageSize: number;
   pageToken: string;
   minPosition: bigint;
+  /** Needs `stream`. */
+  asOf: AsOf | undefined;
 }
 
 export interface ListImageStreamTagsResponse {
@@ -538,8 +555,98 @@ export const CreateImageStreamResponse: MessageFns<CreateImageStreamResponse> = 
   },
 };
 
+function createBaseAsOf(): AsOf {
+  return { position: undefined, time: undefined };
+}
+
+export const AsOf: MessageFns<AsOf> = {
+  encode(message: AsOf, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.position !== undefined) {
+      if (BigInt.asIntN(64, message.position) !== message.position) {
+        throw new globalThis.Error("value provided for field message.position of type int64 too large");
+      }
+      writer.uint32(8).int64(message.position);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AsOf {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAsOf();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.position = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AsOf {
+    return {
+      position: isSet(object.position) ? BigInt(object.position) : undefined,
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+    };
+  },
+
+  toJSON(message: AsOf): unknown {
+    const obj: any = {};
+    if (message.position !== undefined) {
+      obj.position = message.position.toString();
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AsOf>): AsOf {
+    return AsOf.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AsOf>): AsOf {
+    const message = createBaseAsOf();
+    message.position = (object.position !== undefined && object.position !== null)
+      ? BigInt(object.position)
+      : undefined;
+    message.time = object.time ?? undefined;
+    return message;
+  },
+};
+
 function createBaseGetImageStreamRequest(): GetImageStreamRequest {
-  return { namespace: "", name: "", minPosition: 0n };
+  return { namespace: "", name: "", minPosition: 0n, asOf: undefined };
 }
 
 export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
@@ -555,6 +662,9 @@ export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
         throw new globalThis.Error("value provided for field message.minPosition of type int64 too large");
       }
       writer.uint32(24).int64(message.minPosition);
+    }
+    if (message.asOf !== undefined) {
+      AsOf.encode(message.asOf, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -596,6 +706,14 @@ export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
             message.minPosition = reader.int64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.asOf = AsOf.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -617,6 +735,11 @@ export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
         : isSet(object.min_position)
         ? BigInt(object.min_position)
         : 0n,
+      asOf: isSet(object.asOf)
+        ? AsOf.fromJSON(object.asOf)
+        : isSet(object.as_of)
+        ? AsOf.fromJSON(object.as_of)
+        : undefined,
     };
   },
 
@@ -631,6 +754,9 @@ export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
     if (message.minPosition !== 0n) {
       obj.minPosition = message.minPosition.toString();
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = AsOf.toJSON(message.asOf);
+    }
     return obj;
   },
 
@@ -644,6 +770,7 @@ export const GetImageStreamRequest: MessageFns<GetImageStreamRequest> = {
     message.minPosition = (object.minPosition !== undefined && object.minPosition !== null)
       ? BigInt(object.minPosition)
       : 0n;
+    message.asOf = (object.asOf !== undefined && object.asOf !== null) ? AsOf.fromPartial(object.asOf) : undefined;
     return message;
   },
 };
@@ -1345,7 +1472,7 @@ export const DeleteImageStreamResponse: MessageFns<DeleteImageStreamResponse> = 
 };
 
 function createBaseDescribeImageStreamRequest(): DescribeImageStreamRequest {
-  return { namespace: "", name: "", minPosition: 0n };
+  return { namespace: "", name: "", minPosition: 0n, asOf: undefined };
 }
 
 export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> = {
@@ -1361,6 +1488,9 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
         throw new globalThis.Error("value provided for field message.minPosition of type int64 too large");
       }
       writer.uint32(24).int64(message.minPosition);
+    }
+    if (message.asOf !== undefined) {
+      AsOf.encode(message.asOf, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1402,6 +1532,14 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
             message.minPosition = reader.int64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.asOf = AsOf.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1423,6 +1561,11 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
         : isSet(object.min_position)
         ? BigInt(object.min_position)
         : 0n,
+      asOf: isSet(object.asOf)
+        ? AsOf.fromJSON(object.asOf)
+        : isSet(object.as_of)
+        ? AsOf.fromJSON(object.as_of)
+        : undefined,
     };
   },
 
@@ -1437,6 +1580,9 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
     if (message.minPosition !== 0n) {
       obj.minPosition = message.minPosition.toString();
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = AsOf.toJSON(message.asOf);
+    }
     return obj;
   },
 
@@ -1450,6 +1596,7 @@ export const DescribeImageStreamRequest: MessageFns<DescribeImageStreamRequest> 
     message.minPosition = (object.minPosition !== undefined && object.minPosition !== null)
       ? BigInt(object.minPosition)
       : 0n;
+    message.asOf = (object.asOf !== undefined && object.asOf !== null) ? AsOf.fromPartial(object.asOf) : undefined;
     return message;
   },
 };
@@ -3128,7 +3275,7 @@ export const RollbackTagResponse: MessageFns<RollbackTagResponse> = {
 };
 
 function createBaseGetImageStreamTagRequest(): GetImageStreamTagRequest {
-  return { namespace: "", stream: "", tag: "", minPosition: 0n };
+  return { namespace: "", stream: "", tag: "", minPosition: 0n, asOf: undefined };
 }
 
 export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
@@ -3147,6 +3294,9 @@ export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
         throw new globalThis.Error("value provided for field message.minPosition of type int64 too large");
       }
       writer.uint32(32).int64(message.minPosition);
+    }
+    if (message.asOf !== undefined) {
+      AsOf.encode(message.asOf, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -3196,6 +3346,14 @@ export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
             message.minPosition = reader.int64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.asOf = AsOf.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3218,6 +3376,11 @@ export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
         : isSet(object.min_position)
         ? BigInt(object.min_position)
         : 0n,
+      asOf: isSet(object.asOf)
+        ? AsOf.fromJSON(object.asOf)
+        : isSet(object.as_of)
+        ? AsOf.fromJSON(object.as_of)
+        : undefined,
     };
   },
 
@@ -3235,6 +3398,9 @@ export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
     if (message.minPosition !== 0n) {
       obj.minPosition = message.minPosition.toString();
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = AsOf.toJSON(message.asOf);
+    }
     return obj;
   },
 
@@ -3249,6 +3415,7 @@ export const GetImageStreamTagRequest: MessageFns<GetImageStreamTagRequest> = {
     message.minPosition = (object.minPosition !== undefined && object.minPosition !== null)
       ? BigInt(object.minPosition)
       : 0n;
+    message.asOf = (object.asOf !== undefined && object.asOf !== null) ? AsOf.fromPartial(object.asOf) : undefined;
     return message;
   },
 };
@@ -3329,7 +3496,7 @@ export const GetImageStreamTagResponse: MessageFns<GetImageStreamTagResponse> = 
 };
 
 function createBaseListImageStreamTagsRequest(): ListImageStreamTagsRequest {
-  return { namespace: "", stream: "", pageSize: 0, pageToken: "", minPosition: 0n };
+  return { namespace: "", stream: "", pageSize: 0, pageToken: "", minPosition: 0n, asOf: undefined };
 }
 
 export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> = {
@@ -3351,6 +3518,9 @@ export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> 
         throw new globalThis.Error("value provided for field message.minPosition of type int64 too large");
       }
       writer.uint32(40).int64(message.minPosition);
+    }
+    if (message.asOf !== undefined) {
+      AsOf.encode(message.asOf, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -3408,6 +3578,14 @@ export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> 
             message.minPosition = reader.int64() as bigint;
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.asOf = AsOf.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3439,6 +3617,11 @@ export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> 
         : isSet(object.min_position)
         ? BigInt(object.min_position)
         : 0n,
+      asOf: isSet(object.asOf)
+        ? AsOf.fromJSON(object.asOf)
+        : isSet(object.as_of)
+        ? AsOf.fromJSON(object.as_of)
+        : undefined,
     };
   },
 
@@ -3459,6 +3642,9 @@ export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> 
     if (message.minPosition !== 0n) {
       obj.minPosition = message.minPosition.toString();
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = AsOf.toJSON(message.asOf);
+    }
     return obj;
   },
 
@@ -3474,6 +3660,7 @@ export const ListImageStreamTagsRequest: MessageFns<ListImageStreamTagsRequest> 
     message.minPosition = (object.minPosition !== undefined && object.minPosition !== null)
       ? BigInt(object.minPosition)
       : 0n;
+    message.asOf = (object.asOf !== undefined && object.asOf !== null) ? AsOf.fromPartial(object.asOf) : undefined;
     return message;
   },
 };
@@ -5752,6 +5939,28 @@ type DeepPartial<T> = T extends bigint ? string | number | bigint
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
