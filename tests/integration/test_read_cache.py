@@ -8,14 +8,24 @@ import asyncio
 
 import grpc
 from imagestreams.v1 import image_stream_service_pb2 as api
+from imagestreams_server.application.commands import Destination, TagInput
+from imagestreams_server.application.service import Service
+from imagestreams_server.domain.tags import Source, SourceKind
+from imagestreams_server.store.app import EventLog
 
-from tests.support.builders import digest, push
+from tests.support.builders import digest, pinned, push
 from tests.support.server import TestServer, postgres_store, running_server
 
 
 def current_image(server: TestServer, min_position: int = 0, stream: str = "app") -> str:
     request = api.GetImageStreamTagRequest(namespace="team", stream=stream, tag="t", min_position=min_position)
     return server.stub.GetImageStreamTag(request, timeout=10).image_stream_tag.image.name
+
+
+def tag_input(image: str) -> TagInput:
+    return TagInput(
+        namespace="team", source=Source(SourceKind.DOCKER_IMAGE, image), destinations=[Destination("team", "ruby", "t")]
+    )
 
 
 def stream_image(server: TestServer, min_position: int = 0) -> str:
@@ -68,3 +78,22 @@ def test_a_position_past_the_log_is_still_out_of_range(postgres_url: str) -> Non
             assert error.code() == grpc.StatusCode.OUT_OF_RANGE
         else:
             raise AssertionError("a position the log has not reached was answered")
+
+
+def test_commands_and_the_servers_own_reads_never_read_from_memory(postgres_url: str) -> None:
+    """Only the reads a client asks for may be as stale as the replica's follower; what a command or an import
+    reads to decide is the database's current state."""
+    store = postgres_store(postgres_url)
+    log, other = EventLog(store), EventLog(store)
+    try:
+        service = Service(log)
+        service.commands.tag(tag_input(pinned("a")))
+        service.queries.cache.follow(log.max_position)  # a follower that reports no other replica's write
+        with service.queries.memory_allowed():
+            assert service.queries.tag("team", "ruby", "t").image.digest == digest("a")
+        Service(other).commands.tag(tag_input(pinned("b")))  # another replica moves the tag
+        assert service.queries.tag("team", "ruby", "t").image.digest == digest("b")
+        assert service.queries.stream("team", "ruby").state.current("t").image == digest("b")
+    finally:
+        other.close()
+        log.close()

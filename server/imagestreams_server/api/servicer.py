@@ -37,10 +37,12 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         """A read answered from memory right here on the event loop when it can be (no thread hop, no
         database); otherwise, or on any error, run as every call is, which answers it or raises the error
         again as a status."""
-        try:
-            return self.service.queries.from_memory(fn)
-        except Exception:  # the same work is done again on a worker thread
-            return await self._call(context, fn)
+        queries = self.service.queries
+        with queries.memory_allowed():
+            try:
+                return queries.from_memory(fn)
+            except Exception:  # the same work is done again on a worker thread
+                return await self._call(context, fn)
 
     def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
         queries = self.service.queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..domain import builders
 from ..domain.errors import InvalidField, NotFound
@@ -36,6 +36,9 @@ from .views import (
 T = TypeVar("T")
 # Set while a query runs on the event loop: it may answer from memory only, never touch the database.
 _memory_only: ContextVar[bool] = ContextVar("imagestreams_memory_only", default=False)
+# Set for the reads a client asked for (GetImageStream, GetImageStreamTag, DescribeImageStream): only they are
+# answered from memory. Commands and the server's own reads (imports, the registry side) read the database.
+_memory_allowed: ContextVar[bool] = ContextVar("imagestreams_memory_allowed", default=False)
 
 
 class NotInMemory(Exception):
@@ -63,9 +66,24 @@ class Queries:
         # The same registry as reached from outside: streams carry `<public hostname>/<namespace>/<name>`, and
         # tags a pull spec in that form.
         self.registry_public_hostname = registry_public_hostname
-        # Streams and images as last read, answering reads from memory once it follows the log (see
-        # store/read_cache.py); until then every read goes to the read models.
+        # Streams and images as last read, answering the reads clients ask for from memory once it follows
+        # the log (see store/read_cache.py and `memory_allowed`); until then every read goes to the read models.
         self.cache = ReadCache()
+
+    @contextmanager
+    def memory_allowed(self) -> Iterator[None]:
+        """Streams and images read within (and in work submitted from within, through the context-copying
+        executor) may come from memory."""
+        token = _memory_allowed.set(True)
+        try:
+            yield
+        finally:
+            _memory_allowed.reset(token)
+
+    def _cached(self, aggregate_id: str, part: str | None, min_position: int) -> Any:
+        if not _memory_allowed.get():
+            return None
+        return self.cache.get(aggregate_id, part, min_position)
 
     def from_memory(self, query: Callable[[], T]) -> T:
         """Runs `query` if it can be answered from memory alone (NotInMemory otherwise, before any database
@@ -102,10 +120,10 @@ class Queries:
         stream_name = StreamName(namespace, name)
         stream_name.validate(name_field=name_field)
         key = stream_id(namespace, name)
-        stored = self.cache.get(key, only_tag, min_position)
+        stored = self._cached(key, only_tag, min_position)
         if stored is None and only_tag is not None:
             # The whole stream answers for any of its tags too.
-            stored = self.cache.get(key, None, min_position)
+            stored = self._cached(key, None, min_position)
         if stored is None:
             self.wait_for(min_position)
             token = self.cache.token()
@@ -334,7 +352,7 @@ class Queries:
             validate_digest(digest)
         except ReferenceError as e:
             raise InvalidField("name", f'invalid image digest "{digest}": {e}') from None
-        stored = self.cache.get(image_id(digest), None, min_position)
+        stored = self._cached(image_id(digest), None, min_position)
         if stored is None:
             self.wait_for(min_position)
             token = self.cache.token()
@@ -348,7 +366,7 @@ class Queries:
 
     def _image_for(self, event: TagEvent) -> ImageView:
         key = image_id(event.image)
-        stored = self.cache.get(key, None, 0)
+        stored = self._cached(key, None, 0)
         if stored is None:
             token = self.cache.token()
             with self._read() as sql:

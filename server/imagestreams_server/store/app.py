@@ -8,12 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.application import Application, ProcessingEvent, Repository
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Recording
 
 from . import readmodel
 from .config import StoreConfig
-from .current_aggregates import CurrentAggregates, CurrentRepository
 from .sql import Sql, transaction
 
 # Rebuilds read the log in pages of this many events.
@@ -28,23 +27,14 @@ class EventLog(Application[str]):
         self.config = config
         env = config.eventsourcing_env()
         # Loaded aggregates are cached and fast-forwarded from the log on each get, so a replica still sees
-        # what another replica wrote; those this process saved last are loaded from the cache alone.
+        # what another replica wrote.
         env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
         # Called with no arguments after every commit of this process.
         self.on_commit: list[Callable[[], None]] = []
         # Called with the recordings of every commit of this process, before the command returns.
         self.on_recorded: list[Callable[[list[Recording[str]]], None]] = []
         self._exclusive = threading.Lock()
-        # Aggregates whose cached copy this process knows to be current (see current_aggregates.py).
-        self.current = CurrentAggregates()
         super().__init__(env=env)
-
-    def construct_repository(self) -> Repository[str]:
-        repository = super().construct_repository()
-        repository.__class__ = CurrentRepository
-        assert isinstance(repository, CurrentRepository)
-        repository.current = self.current
-        return repository
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
         for observer in list(self.on_recorded):
@@ -57,15 +47,7 @@ class EventLog(Application[str]):
         # The recorders project these inside the append's transaction (see recorders.py).
         processing_event.saved_kwargs["projected_events"] = list(processing_event.events)
         processing_event.saved_kwargs["aggregates"] = list(processing_event.aggregates.values())
-        try:
-            recordings = super()._record(processing_event)
-        except IntegrityError:
-            # Another writer saved one of them first: the command's retry loads them from the database.
-            self.current.forget(list(processing_event.aggregates))
-            raise
-        assert isinstance(self.repository, CurrentRepository)
-        self.repository.remember_saved(list(processing_event.aggregates.values()))
-        return recordings
+        return super()._record(processing_event)
 
     @contextmanager
     def read(self, *, consistent: bool = False) -> Iterator[Sql]:

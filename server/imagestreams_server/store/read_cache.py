@@ -124,9 +124,5 @@ def follow_log(cache: ReadCache, event_log: EventLog, hub: WatchHub) -> None:
     position (entries are only made from then on)."""
     event_log.on_recorded.append(cache.recordings)
     hub.observers.append(cache.event_recorded)
-    # The same follower tells the repository which cached aggregates another replica has moved past.
-    current = event_log.current
-    hub.observers.append(lambda event: current.reported(event.originator_id, event.originator_version))
-    current.following = True
     health = health_of(event_log.recorder.datastore)  # type: ignore[attr-defined]
     cache.follow(lambda: hub.position, (lambda: health.up) if health is not None else (lambda: True))
