@@ -159,15 +159,19 @@ def test_describe_shows_sources_import_state_and_image_ids(isctl: Isctl, client:
     out = isctl.ok("tag", "--scheduled", "--insecure", "--reference-policy=local", f"{REGISTRY}/node:20", "node:20")
     assert out == f"Tag node:20 set to import {REGISTRY}/node:20 periodically.\n"
     described = ages_hidden(isctl.ok("describe", "is", "node"))
-    assert "Description:\t\tNode.js\nAnnotations:\t\tteam=web\n" in described
+    assert "Description:\t\tNode.js\nAnnotations:\t\t" in described and "team=web" in described
     assert (
         "20\n"
         f"  updates automatically from registry {REGISTRY}/node:20\n"
         "    will use insecure HTTPS or HTTP connections\n"
         "    prefer registry pullthrough when referencing this tag\n"
         "\n"
-        "  ~ importing latest image ...\n"
     ) in described
+    # The server tries the first import of a new scheduled tag at once: describe may come before it (pending)
+    # or after it (failed: the registry does not exist; the failed import also records the repository check).
+    pending = "  ~ importing latest image ...\n" in described
+    failed = "  ! error: Import failed (" in described and "registry.example.com" in described
+    assert pending or failed, described
     assert f"18\n  no spec tag\n\n  * {REGISTRY}/node:18\n      <age>\t{D}\n" in described
 
 
