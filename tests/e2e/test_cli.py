@@ -252,6 +252,8 @@ def test_rollback_puts_a_tag_back(isctl: Isctl, client: Client) -> None:
     assert istag_image(isctl, "back:prod") == A
     result = isctl.run("rollback", "back:prod", "--to-revision=9")
     assert result.code == 1 and "there is no revision 9" in result.err
+    moves = json.loads(isctl.ok("history", "back:prod", "-o", "json"))["items"]
+    assert isctl.ok("rollback", "back:prod", f"--as-of={moves[1]['position']}").endswith(f"revision 2 ({B}).\n")
 
 
 def test_pin_holds_a_tag_and_describe_says_so(isctl: Isctl, client: Client) -> None:

@@ -81,3 +81,16 @@ def test_what_cannot_be_rolled_back_says_why(stub) -> None:
     bad_tag = failure(lambda: rollback(stub, "one:"))
     assert bad_tag.code == grpc.StatusCode.INVALID_ARGUMENT and "tag" in bad_tag.fields
     assert get_istag(stub, "one:2").image.name == digest("c")
+
+
+def test_back_to_what_the_tag_had_at_a_point_of_the_past(stub) -> None:
+    push(stub, "web", "prod", "a")
+    then = push(stub, "web", "prod", "b").position
+    push(stub, "web", "prod", "c")
+    result = rollback(stub, "web:prod", as_of=api.AsOf(position=then))
+    assert (result.image, result.revision) == (digest("b"), 2)
+    assert get_istag(stub, "web:prod").image.name == digest("b")
+    both = failure(lambda: rollback(stub, "web:prod", to_revision=1, as_of=api.AsOf(position=then)))
+    assert both.code == grpc.StatusCode.INVALID_ARGUMENT and "as_of" in both.fields
+    before = failure(lambda: rollback(stub, "web:other", as_of=api.AsOf(position=then)))
+    assert before.code == grpc.StatusCode.FAILED_PRECONDITION and "as_of" in before.fields

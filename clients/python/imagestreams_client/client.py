@@ -117,11 +117,19 @@ class Client(Connection):
         return self._call(self._stub.Tag, request, api.TagResponse)
 
     def rollback_tag(
-        self, namespace: str, stream: str, tag: str, *, to_revision: int = 0, to_image: str = ""
+        self,
+        namespace: str,
+        stream: str,
+        tag: str,
+        *,
+        to_revision: int = 0,
+        to_image: str = "",
+        as_of: api.AsOf | None = None,
     ) -> api.RollbackTagResponse:
-        """Points a tag back at an earlier image of its history (by default the one before the current)."""
+        """Points a tag back at an earlier image of its history (by default the one before the current; or
+        the image it had at `as_of`)."""
         request = api.RollbackTagRequest(
-            namespace=namespace, stream=stream, tag=tag, to_revision=to_revision, to_image=to_image
+            namespace=namespace, stream=stream, tag=tag, to_revision=to_revision, to_image=to_image, as_of=as_of
         )
         return self._call(self._stub.RollbackTag, request, api.RollbackTagResponse)
 

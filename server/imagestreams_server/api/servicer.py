@@ -11,7 +11,7 @@ from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
 from imagestreams.v1 import resources_pb2 as pb
 
-from ..application.commands import Destination, MappingInput, RollbackInput, StreamInput, TagInput
+from ..application.commands import Destination, MappingInput, StreamInput, TagInput
 from ..application.history_filter import HistoryFilter
 from ..application.queries import page_size
 from ..application.service import Service
@@ -183,14 +183,7 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
 
     async def RollbackTag(self, request: api.RollbackTagRequest, context: Any) -> Any:
         def run() -> api.RollbackTagResponse:
-            data = RollbackInput(
-                namespace=request.namespace,
-                stream=request.stream,
-                tag=request.tag,
-                to_revision=request.to_revision,
-                to_image=request.to_image,
-            )
-            result = self.service.commands.rollback_tag(data)
+            result = self.service.commands.rollback_tag(past_reads.rollback_input(self.service, request))
             return api.RollbackTagResponse(
                 tag=convert.tag_reference(result.spec),
                 message=result.message,

@@ -247,18 +247,20 @@ class UnpinTagResponse(_message.Message):
     def __init__(self, message: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
 
 class RollbackTagRequest(_message.Message):
-    __slots__ = ("namespace", "stream", "tag", "to_revision", "to_image")
+    __slots__ = ("namespace", "stream", "tag", "to_revision", "to_image", "as_of")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
     TO_REVISION_FIELD_NUMBER: _ClassVar[int]
     TO_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     stream: str
     tag: str
     to_revision: int
     to_image: str
-    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., to_revision: _Optional[int] = ..., to_image: _Optional[str] = ...) -> None: ...
+    as_of: AsOf
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., to_revision: _Optional[int] = ..., to_image: _Optional[str] = ..., as_of: _Optional[_Union[AsOf, _Mapping]] = ...) -> None: ...
 
 class RollbackTagResponse(_message.Message):
     __slots__ = ("tag", "message", "position", "revision", "image", "stopped_tracking")

@@ -1,9 +1,11 @@
-"""`isctl rollback istag/NAME:TAG [--to-revision=N | --to-image=ID]`: put a tag back at an earlier image."""
+"""`isctl rollback istag/NAME:TAG [--to-revision=N | --to-image=ID | --as-of=T]`: put a tag back at an earlier
+image."""
 
 from __future__ import annotations
 
 import argparse
 
+from .. import as_of
 from ..context import Context, Subparsers, prose
 from ..errors import UsageError
 from ..refs import parse_istag_name
@@ -25,6 +27,9 @@ examples:
 
   # Back to an image of its history, by a unique prefix of its digest
   isctl rollback ruby:prod --to-image=0e9ea0b
+
+  # Back to what it was at 14:00 last Tuesday
+  isctl rollback ruby:prod --as-of=2026-11-24T14:00:00Z
 """
 
 
@@ -41,6 +46,11 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--to-revision", type=int, default=0, metavar="N", help="the revision to go back to")
     target.add_argument("--to-image", default="", metavar="ID", help="the image (digest or unique prefix)")
+    target.add_argument(
+        "--as-of",
+        metavar="POSITION|TIME",
+        help="the image the tag had at a log position or an RFC 3339 time (2026-11-01T10:00:00Z)",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -57,7 +67,12 @@ def run(args: argparse.Namespace, context: Context) -> int:
         raise UsageError("--to-revision must be 1 or more")
     with context.client() as client:
         response = client.rollback_tag(
-            context.namespace, name.stream, name.tag, to_revision=args.to_revision, to_image=args.to_image
+            context.namespace,
+            name.stream,
+            name.tag,
+            to_revision=args.to_revision,
+            to_image=args.to_image,
+            as_of=as_of.parse(args.as_of),
         )
     context.out.write(response.message + "\n")
     return 0

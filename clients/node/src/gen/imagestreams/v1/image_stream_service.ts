@@ -242,6 +242,8 @@ export interface RollbackTagRequest {
   toRevision: number;
   /** Or the image (a digest or a unique prefix of one) in the tag's status history. */
   toImage: string;
+  /** Or the image the tag had at a point of the past (a log position or a time). */
+  asOf: AsOf | undefined;
 }
 
 export interface RollbackTagResponse {
@@ -2978,7 +2980,7 @@ export const UnpinTagResponse: MessageFns<UnpinTagResponse> = {
 };
 
 function createBaseRollbackTagRequest(): RollbackTagRequest {
-  return { namespace: "", stream: "", tag: "", toRevision: 0, toImage: "" };
+  return { namespace: "", stream: "", tag: "", toRevision: 0, toImage: "", asOf: undefined };
 }
 
 export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
@@ -2997,6 +2999,9 @@ export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
     }
     if (message.toImage !== "") {
       writer.uint32(42).string(message.toImage);
+    }
+    if (message.asOf !== undefined) {
+      AsOf.encode(message.asOf, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -3054,6 +3059,14 @@ export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
             message.toImage = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.asOf = AsOf.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3081,6 +3094,11 @@ export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
         : isSet(object.to_image)
         ? globalThis.String(object.to_image)
         : "",
+      asOf: isSet(object.asOf)
+        ? AsOf.fromJSON(object.asOf)
+        : isSet(object.as_of)
+        ? AsOf.fromJSON(object.as_of)
+        : undefined,
     };
   },
 
@@ -3101,6 +3119,9 @@ export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
     if (message.toImage !== "") {
       obj.toImage = message.toImage;
     }
+    if (message.asOf !== undefined) {
+      obj.asOf = AsOf.toJSON(message.asOf);
+    }
     return obj;
   },
 
@@ -3114,6 +3135,7 @@ export const RollbackTagRequest: MessageFns<RollbackTagRequest> = {
     message.tag = object.tag ?? "";
     message.toRevision = object.toRevision ?? 0;
     message.toImage = object.toImage ?? "";
+    message.asOf = (object.asOf !== undefined && object.asOf !== null) ? AsOf.fromPartial(object.asOf) : undefined;
     return message;
   },
 };
