@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -117,7 +118,9 @@ def _wait_for_health(channel: grpc.Channel, wanted: int, within: float) -> float
 
 
 def test_an_outage_is_unavailable_within_seconds_and_everything_recovers(capsys: pytest.CaptureFixture[str]) -> None:
-    with throwaway_postgres() as pg, running_server(postgres_store(pg.url)) as server:
+    with throwaway_postgres() as pg, running_server(postgres_store(pg.url), http_listen="127.0.0.1:0") as server:
+        healthz = f"http://127.0.0.1:{server.http_port}/healthz"
+        assert httpx.get(healthz, timeout=5).status_code == 200
         watcher = Watcher(server.channel, namespace="team", kinds=[watch_api.CHANGE_KIND_TAG_UPDATED])
         first = push(server.stub, "load", "before", "ab")
         try:
@@ -126,10 +129,13 @@ def test_an_outage_is_unavailable_within_seconds_and_everything_recovers(capsys:
                 pg.stop()
                 down = time.monotonic()
                 not_serving_after = _wait_for_health(server.channel, NOT_SERVING, FAIL_WITHIN)
+                # The HTTP side's health (a container's health check) says so too.
+                assert httpx.get(healthz, timeout=5).status_code == 503
                 time.sleep(max(0.0, OUTAGE - (time.monotonic() - down)))
                 pg.start()
                 back = time.monotonic()
                 serving_after = _wait_for_health(server.channel, SERVING, RECOVER_WITHIN)
+                assert httpx.get(healthz, timeout=5).status_code == 200
                 time.sleep(RECOVER_WITHIN)
             last = push(server.stub, "load", "after", "ab")
 

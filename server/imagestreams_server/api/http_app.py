@@ -67,8 +67,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 class HttpApp:
     """Builds the ASGI application from the parts this server runs (each optional)."""
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, ready: Callable[[], bool] | None = None) -> None:
         self.executor = executor
+        # Whether the store answers (PostgreSQL's probe); a container's health check and load balancers read it.
+        self.ready = ready or (lambda: True)
         self.routes: list[Route] = [Route(HEALTH_PATH, self.health, methods=["GET", "HEAD"])]
 
     async def blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -89,8 +91,9 @@ class HttpApp:
     def add_route(self, route: Route) -> None:
         self.routes.append(route)
 
-    @staticmethod
-    async def health(request: Request) -> Response:
+    async def health(self, request: Request) -> Response:
+        if not self.ready():
+            return PlainTextResponse("the store is unavailable", status_code=503)
         return PlainTextResponse("ok")
 
     def build(self) -> Starlette:
@@ -177,6 +180,7 @@ async def start_http_side(
     executor: Executor,
     credentials_for: Callable[[str], Any] | None = None,
     metrics: Metrics | None = None,
+    ready: Callable[[], bool] | None = None,
 ) -> HttpSide | None:
     """The HTTP side this configuration asks for, serving (None when it names no address)."""
     from ..application.pushed_images import PushedImages
@@ -188,7 +192,7 @@ async def start_http_side(
         return None
     if config.notifications_listen and not config.notifications_secret:
         raise ValueError("the registry notifications endpoint needs a secret")
-    app = HttpApp(executor)
+    app = HttpApp(executor, ready)
     settings = config.registry_tokens
     key = await app.blocking(settings.signing_key, config.store.data_dir)
     tokens = RegistryTokenService(app, key, settings, access_cache, service.queries, service.clock)

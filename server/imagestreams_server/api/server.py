@@ -271,7 +271,16 @@ async def start(config: ServerConfig) -> RunningServer:
         if config.auto_import or config.import_interval > 0
         else None
     )
-    http = await start_http_side(config, service, access_cache, executor, secrets.credentials_for, metrics)
+    store_health = health_of(event_log.recorder.datastore)  # type: ignore[attr-defined]
+    http = await start_http_side(
+        config,
+        service,
+        access_cache,
+        executor,
+        secrets.credentials_for,
+        metrics,
+        ready=(lambda: store_health.up) if store_health is not None else None,
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, grpc_server)
     # Reflection serves the .proto files with their comments (grpcurl describe, buf curl).
@@ -279,7 +288,6 @@ async def start(config: ServerConfig) -> RunningServer:
     await grpc_server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    store_health = health_of(event_log.recorder.datastore)  # type: ignore[attr-defined]
     if store_health is not None:
         _report_store_health(store_health, health_servicer)
         store_health.start()
