@@ -27,7 +27,7 @@ def test_an_event_stored_without_a_cause_reads_one() -> None:
     stream = ImageStream.create(StreamName("team", "ruby"), uid="u", now=NOW, actor="alice", cause="Tag")
     spec = TagSpec(name="1", source=Source(SourceKind.DOCKER_IMAGE, f"quay.io/x/ruby@{DIGEST}"))
     stream.set_tag(spec, source_stream=None, now=NOW, actor="alice", cause="Tag request=1")
-    moved = [e for e in stream.collect_events() if isinstance(e, ImageStream.TagStatusChanged)][0]
+    moved = next(e for e in stream.collect_events() if isinstance(e, ImageStream.TagStatusChanged))
     assert move_cause_of(moved) is MoveCause.TAG
     stored = moved.__dict__.copy()
     del stored["move_cause"]
