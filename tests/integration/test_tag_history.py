@@ -16,9 +16,7 @@ from tests.support.watch import Watcher
 
 
 def moves(stub, stream: str, tag_name: str = "", **request):  # type: ignore[no-untyped-def]
-    response = stub.ListTagHistory(
-        api.ListTagHistoryRequest(namespace="team", stream=stream, tag=tag_name, **request)
-    )
+    response = stub.ListTagHistory(api.ListTagHistoryRequest(namespace="team", stream=stream, tag=tag_name, **request))
     return list(response.entries)
 
 
@@ -132,4 +130,3 @@ def test_tables_of_the_older_shape_are_rebuilt_with_causes(server: TestServer, s
     finally:
         log.close()
     assert [(m.position, m.move_cause) for m in rebuilt] == [(e.position, "push") for e in before]
-
