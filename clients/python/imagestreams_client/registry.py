@@ -1,7 +1,7 @@
 """A typed, blocking client of imagestreams.v1.RegistryService: what the server says of its registry.
 
-    with RegistryInfoClient("127.0.0.1:50051", token=token) as registry:
-        print(registry.get_registry_info().hostname)
+with RegistryInfoClient("127.0.0.1:50051", token=token) as registry:
+    print(registry.get_registry_info().hostname)
 """
 
 from __future__ import annotations
