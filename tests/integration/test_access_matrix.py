@@ -76,6 +76,7 @@ CLUSTER_RESOURCES = frozenset({"images", "users", "groups", "clusterrolebindings
 PROJECT_RESOURCES = (
     "imagestreams",
     "imagestreams/layers",
+    "imagestreams/status",
     "imagestreamtags",
     "imagestreamtags/pin",
     "imagestreamimages",
@@ -585,6 +586,14 @@ ROWS: tuple[Row, ...] = (
         "GetImage",
         fixed(api.GetImageRequest(name=digest("b1"))),
         [("get", "images", "")],
+        allowed=READ_OK,
+    ),
+    # A dry run (no `confirm`): the rights are those of a confirmed run.
+    Row(
+        f"{IS}/PruneImages",
+        "PruneImages",
+        fixed(api.PruneImagesRequest()),
+        [("delete", "images", ""), ("update", "imagestreams/status", "")],
         allowed=READ_OK,
     ),
     Row(

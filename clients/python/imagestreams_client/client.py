@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 
 import grpc
 from google.protobuf import field_mask_pb2
@@ -132,6 +133,26 @@ class Client(Connection):
             namespace=namespace, stream=stream, tag=tag, to_revision=to_revision, to_image=to_image, as_of=as_of
         )
         return self._call(self._stub.RollbackTag, request, api.RollbackTagResponse)
+
+    def prune_images(
+        self,
+        *,
+        keep_tag_revisions: int | None = None,
+        keep_younger_than: timedelta | None = None,
+        all: bool | None = None,  # the flag's name, as `oc adm prune images --all`
+        confirm: bool = False,
+        namespace: str = "",
+    ) -> api.PruneImagesResponse:
+        """Prunes as `oc adm prune images` does; a dry run unless `confirm`. None: the server's default (3
+        revisions, 60 minutes, all images)."""
+        request = api.PruneImagesRequest(confirm=confirm, namespace=namespace)
+        if keep_tag_revisions is not None:
+            request.keep_tag_revisions = keep_tag_revisions
+        if keep_younger_than is not None:
+            request.keep_younger_than.FromTimedelta(keep_younger_than)
+        if all is not None:
+            request.all = all
+        return self._call(self._stub.PruneImages, request, api.PruneImagesResponse)
 
     def pin_tag(self, namespace: str, stream: str, tag: str, reason: str = "") -> api.PinTagResponse:
         """Holds a tag where it is: imports, pushes and alias follows leave it alone until it is unpinned."""

@@ -204,6 +204,10 @@ RULES: dict[str, Rule] = {
     _IS + "ListTagHistory": simple("get", "imagestreams"),
     _IS + "GetImageStreamImage": simple("get", "imagestreamimages"),
     _IS + "GetImage": cluster("get", "images"),
+    # A cluster-wide operation, as OpenShift's pruner is (`system:image-pruner`), even for one namespace.
+    _IS + "PruneImages": Rule(
+        lambda request, identity, snapshot: [Check("delete", "images", ""), Check("update", "imagestreams/status", "")]
+    ),
     _IS + "CreateImageStreamMapping": simple("create", "imagestreammappings", write=True),
     # watch, import
     _WATCH + "Watch": simple("watch", "imagestreams"),

@@ -16,7 +16,7 @@ from ..application.history_filter import HistoryFilter
 from ..application.queries import page_size
 from ..application.service import Service
 from ..domain.state import StreamState
-from . import convert, history_paging, paging, past_reads
+from . import convert, history_paging, paging, past_reads, prune_messages
 from .access_guard import visible_namespaces as _visible
 from .blocking import run_blocking
 from .idempotent import IdempotentWrites
@@ -194,6 +194,15 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             )
 
         return await self.writes.run(context, request, api.RollbackTagResponse, run)
+
+    async def PruneImages(self, request: api.PruneImagesRequest, context: Any) -> Any:
+        # Not through the idempotent writes: a run saves stream by stream, and running it again removes
+        # nothing more.
+        def run() -> api.PruneImagesResponse:
+            options = prune_messages.options(request)
+            return prune_messages.response(self.service.pruning.prune(options, request.confirm))
+
+        return await self._call(context, run)
 
     async def PinTag(self, request: api.PinTagRequest, context: Any) -> Any:
         def run() -> api.PinTagResponse:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from ..store.app import EventLog
 from . import caller
 from .commands import Commands
+from .pruning import Pruning
 from .queries import Queries
 from .unit_of_work import Context
 
@@ -40,6 +41,12 @@ class Service:
             log, registry_hostname=registry_hostname, registry_public_hostname=registry_public_hostname
         )
         self.commands = Commands(log, self.context, uid, self.queries.position_of)
+        self.pruning = Pruning(log, self.context, uid, self._registry_hosts)
+
+    def _registry_hosts(self) -> set[str]:
+        """The hosts of the registry this service fronts: images pushed there are "managed" ones."""
+        queries = self.queries
+        return {host for host in (queries.registry_hostname, queries.registry_public_hostname) if host}
 
     def context(self, actor: str = "", cause: str = "") -> Context:
         """When and by whom: the request's caller unless told otherwise; the server itself outside requests."""

@@ -84,7 +84,7 @@ class UnitOfWork:
         self._loaded[aggregate.id] = aggregate
 
     def ensure_image(self, digest: str, docker_image_reference: str, metadata: dict[str, Any] | None) -> Image:
-        """The image with this digest, created if absent; metadata is filled in once, when first known."""
+        """The image with this digest, created if absent (or pruned); metadata is filled in once, when first known."""
         image = self._get(image_id(digest))
         if image is None:
             image = Image.create(
@@ -95,6 +95,9 @@ class UnitOfWork:
                 actor=self.context.actor,
             )
             self._loaded[image.id] = image
+        elif image.deleted:
+            # Pruned, and recorded again: it is back, as new.
+            image.restore(docker_image_reference, metadata, now=self.context.now, actor=self.context.actor)
         elif metadata:
             image.record_metadata(metadata, now=self.context.now, actor=self.context.actor)
         return image

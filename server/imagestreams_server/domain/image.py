@@ -49,8 +49,33 @@ class Image(TextIdAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.metadata = dict(self.metadata)
 
+    class Deleted(Event):
+        """Pruned: no stream referred to it. Its events stay in the log; reads answer NOT_FOUND."""
+
+        TOPIC = "imagestreams:Image.Deleted"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deleted = True
+
+    class Restored(Event):
+        """Recorded again after it was pruned (pushed or imported again): as if created anew."""
+
+        TOPIC = "imagestreams:Image.Restored"
+        docker_image_reference: str
+        metadata: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deleted = False
+            aggregate.docker_image_reference = self.docker_image_reference
+            aggregate.created = self.timestamp
+            aggregate.metadata = dict(self.metadata)
+
+    # Class level as well, so images recorded before deletions existed read as not deleted.
+    deleted: bool = False
+
     def __init__(self) -> None:
         self.metadata = {}
+        self.deleted = False
 
     @classmethod
     def create(
@@ -69,6 +94,23 @@ class Image(TextIdAggregate):
             id=image_id(digest),
             timestamp=now,
             digest=digest,
+            docker_image_reference=docker_image_reference,
+            metadata=dict(metadata or {}),
+            actor=actor,
+        )
+
+    def delete(self, *, now: datetime, actor: str) -> bool:
+        if self.deleted:
+            return False
+        self.trigger_event(self.Deleted, timestamp=now, actor=actor)
+        return True
+
+    def restore(
+        self, docker_image_reference: str, metadata: dict[str, Any] | None, *, now: datetime, actor: str
+    ) -> None:
+        self.trigger_event(
+            self.Restored,
+            timestamp=now,
             docker_image_reference=docker_image_reference,
             metadata=dict(metadata or {}),
             actor=actor,

@@ -123,6 +123,24 @@ class ImageStream(TextIdAggregate):
             status.conditions = []
             aggregate.state.skipped.pop(self.tag, None)
 
+    class TagHistoryPruned(Event):
+        """Pruning trimmed a tag's status history: the `removed` entries are gone from it (the log keeps them).
+        A tag left with no entries and no conditions leaves the status."""
+
+        TOPIC = "imagestreams:ImageStream.TagHistoryPruned"
+        tag: str
+        removed: list[dict[str, Any]]
+        move_cause: str = MoveCause.PRUNE.value
+
+        def apply(self, aggregate: Any) -> None:
+            status = aggregate.state.status_tags.get(self.tag)
+            if status is None:
+                return
+            removed = [TagEvent.from_dict(item) for item in self.removed]
+            status.items = [item for item in status.items if item not in removed]
+            if not status.items and not status.conditions:
+                del aggregate.state.status_tags[self.tag]
+
     class TagPinned(Event):
         """The tag is held where it is (see domain/pins.py); pinned again, the reason is replaced."""
 
@@ -474,6 +492,23 @@ class ImageStream(TextIdAggregate):
         )
         self.set_tag(spec, source_stream=None, now=now, actor=actor, cause=cause, why=MoveCause.ROLLBACK)
         return target
+
+    def prune_history(self, tag: str, removed: list[TagEvent], *, now: datetime, actor: str, cause: str = "") -> bool:
+        """Trims entries of a tag's status history (pruning decides which: domain/pruning.py); entries it no
+        longer has are ignored. The current entry is never trimmed."""
+        status = self.state.status_tags.get(tag)
+        present = [item for item in removed if status and item in status.items[1:]]
+        if not present:
+            return False
+        self.trigger_event(
+            self.TagHistoryPruned,
+            timestamp=now,
+            tag=tag,
+            removed=[item.to_dict() for item in present],
+            actor=actor,
+            cause=cause,
+        )
+        return True
 
     def delete_tag(self, tag: str, *, now: datetime, actor: str, cause: str = "") -> None:
         if tag not in self.state.spec_tags and tag not in self.state.status_tags:

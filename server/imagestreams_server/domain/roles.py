@@ -18,6 +18,8 @@ ALL = "*"
 NAMESPACED_RESOURCES = (
     "imagestreams",
     "imagestreams/layers",
+    # A stream's status written on its own (PruneImages trims status histories: update).
+    "imagestreams/status",
     "imagestreamtags",
     # Pinning a tag (PinTag, UnpinTag: update).
     "imagestreamtags/pin",
@@ -132,6 +134,13 @@ BUILT_IN_ROLES: dict[str, Role] = {
             "system:image-auditor",
             "Read and annotate images cluster-wide.",
             Rule((*READ, "update"), ("images",)),
+        ),
+        _role(
+            "system:image-pruner",
+            "Prune images: read streams and images, trim status histories, delete images (bound cluster-wide).",
+            Rule((*READ, "delete"), ("images",)),
+            Rule(READ, ("imagestreams",)),
+            Rule(("update",), ("imagestreams/status",)),
         ),
         _role("self-provisioner", "Create projects.", Rule(("create",), ("projects",))),
     )

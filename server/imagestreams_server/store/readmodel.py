@@ -249,6 +249,9 @@ def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) 
                 ),
             )
     elif isinstance(aggregate, Image):
+        if aggregate.deleted:
+            sql.execute("DELETE FROM is_images WHERE digest = %s", (aggregate.digest,))
+            return
         sql.execute(
             "INSERT INTO is_images (digest, position, doc) VALUES (%s, %s, %s)"
             " ON CONFLICT (digest) DO UPDATE SET position = excluded.position, doc = excluded.doc",
@@ -344,10 +347,17 @@ def list_streams(
     return [_stream(sql, row, None) for row in rows]
 
 
+def list_images(sql: Sql) -> list[StoredImage]:
+    """Every image (pruning weighs them all)."""
+    return [_image(row) for row in sql.execute("SELECT doc, position FROM is_images ORDER BY digest").fetchall()]
+
+
 def get_image(sql: Sql, digest: str) -> StoredImage | None:
     row = sql.execute("SELECT doc, position FROM is_images WHERE digest = %s", (digest,)).fetchone()
-    if not row:
-        return None
+    return _image(row) if row else None
+
+
+def _image(row: Any) -> StoredImage:
     doc = json.loads(row["doc"])
     return StoredImage(
         digest=doc["digest"],

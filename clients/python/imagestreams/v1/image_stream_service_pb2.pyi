@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from imagestreams.v1 import resources_pb2 as _resources_pb2
@@ -455,3 +456,57 @@ class ListBuilderImagesResponse(_message.Message):
     builder_images: _containers.RepeatedCompositeFieldContainer[BuilderImage]
     truncated: bool
     def __init__(self, builder_images: _Optional[_Iterable[_Union[BuilderImage, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class PruneImagesRequest(_message.Message):
+    __slots__ = ("keep_tag_revisions", "keep_younger_than", "all", "confirm", "namespace")
+    KEEP_TAG_REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    KEEP_YOUNGER_THAN_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    keep_tag_revisions: int
+    keep_younger_than: _duration_pb2.Duration
+    all: bool
+    confirm: bool
+    namespace: str
+    def __init__(self, keep_tag_revisions: _Optional[int] = ..., keep_younger_than: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., all: _Optional[bool] = ..., confirm: _Optional[bool] = ..., namespace: _Optional[str] = ...) -> None: ...
+
+class PrunedTagEntry(_message.Message):
+    __slots__ = ("namespace", "stream", "tag", "revision", "image", "docker_image_reference", "created")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    DOCKER_IMAGE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    stream: str
+    tag: str
+    revision: int
+    image: str
+    docker_image_reference: str
+    created: _timestamp_pb2.Timestamp
+    def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., revision: _Optional[int] = ..., image: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PrunedImage(_message.Message):
+    __slots__ = ("name", "docker_image_reference", "created")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DOCKER_IMAGE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    docker_image_reference: str
+    created: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PruneImagesResponse(_message.Message):
+    __slots__ = ("tag_entries", "images", "dry_run", "position")
+    TAG_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    tag_entries: _containers.RepeatedCompositeFieldContainer[PrunedTagEntry]
+    images: _containers.RepeatedCompositeFieldContainer[PrunedImage]
+    dry_run: bool
+    position: int
+    def __init__(self, tag_entries: _Optional[_Iterable[_Union[PrunedTagEntry, _Mapping]]] = ..., images: _Optional[_Iterable[_Union[PrunedImage, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., position: _Optional[int] = ...) -> None: ...

@@ -129,6 +129,11 @@ class ImageStreamServiceStub:
                 request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.SerializeToString,
                 response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.FromString,
                 _registered_method=True)
+        self.PruneImages = channel.unary_unary(
+                '/imagestreams.v1.ImageStreamService/PruneImages',
+                request_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesRequest.SerializeToString,
+                response_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesResponse.FromString,
+                _registered_method=True)
 
 
 class ImageStreamServiceServicer:
@@ -261,6 +266,16 @@ class ImageStreamServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PruneImages(self, request, context):
+        """Prunes as `oc adm prune images` does: trims each tag's status history to the revisions kept (the log,
+        ListTagHistory and `as_of` reads keep everything) and removes images no stream refers to any more. A dry
+        run unless `confirm`. Needs `delete` on images and `update` on imagestreams, cluster-wide
+        (`system:image-pruner` or `cluster-admin`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ImageStreamServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -353,6 +368,11 @@ def add_ImageStreamServiceServicer_to_server(servicer, server):
                     servicer.ListBuilderImages,
                     request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.FromString,
                     response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.SerializeToString,
+            ),
+            'PruneImages': grpc.unary_unary_rpc_method_handler(
+                    servicer.PruneImages,
+                    request_deserializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesRequest.FromString,
+                    response_serializer=imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -846,6 +866,33 @@ class ImageStreamService:
             '/imagestreams.v1.ImageStreamService/ListBuilderImages',
             imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesRequest.SerializeToString,
             imagestreams_dot_v1_dot_image__stream__service__pb2.ListBuilderImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PruneImages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/imagestreams.v1.ImageStreamService/PruneImages',
+            imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesRequest.SerializeToString,
+            imagestreams_dot_v1_dot_image__stream__service__pb2.PruneImagesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,5 @@
-"""`isctl adm policy ...` (cluster-wide roles), `isctl adm groups new|add-users|remove-users`, and
-`isctl adm registry-config`."""
+"""`isctl adm policy ...` (cluster-wide roles), `isctl adm groups new|add-users|remove-users`,
+`isctl adm registry-config` and `isctl adm prune images`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 
 from ..context import Context, Subparsers, prose
 from ..role_changes import add_role_change_parsers, go_quoted
-from . import registry_config
+from . import prune, registry_config
 
 GROUP_PREFIX = "group.user.openshift.io/"
 
@@ -32,8 +32,10 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
     parser = subparsers.add_parser(
         "adm",
         parents=parents,
-        help="cluster administration: cluster-wide roles, groups",
-        description=prose("Cluster administration, as `oc adm`: cluster-wide role bindings, and groups of users."),
+        help="cluster administration: cluster-wide roles, groups, pruning",
+        description=prose(
+            "Cluster administration, as `oc adm`: cluster-wide role bindings, groups of users, and pruning."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     areas = parser.add_subparsers(dest="adm_area", metavar="COMMAND", required=True)
@@ -62,6 +64,7 @@ def add_parser(subparsers: Subparsers, parents: list[argparse.ArgumentParser]) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     registry_config.add_parser(areas, parents)
+    prune.add_parser(areas, parents)
     group_commands = groups.add_subparsers(dest="adm_groups_command", metavar="COMMAND", required=True)
     new = group_commands.add_parser("new", parents=parents, help="create a group, with members or without")
     new.add_argument("name", metavar="GROUP")

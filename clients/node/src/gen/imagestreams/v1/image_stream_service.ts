@@ -15,6 +15,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../google/protobuf/duration";
 import { FieldMask } from "../../google/protobuf/field_mask";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import {
@@ -386,6 +387,64 @@ export interface ListBuilderImagesResponse {
   builderImages: BuilderImage[];
   /** More builders matched than were returned: narrow the query by namespace or `supports`. */
   truncated: boolean;
+}
+
+export interface PruneImagesRequest {
+  /**
+   * The newest revisions of each tag's status history kept; the current one is kept whatever the number.
+   * Unset: 3.
+   */
+  keepTagRevisions?:
+    | number
+    | undefined;
+  /** History entries, streams and images younger than this are kept. Unset: 60 minutes. */
+  keepYoungerThan:
+    | Duration
+    | undefined;
+  /**
+   * Images imported from other registries are pruned too. false: only images pushed to the registry this
+   * service fronts. Unset: true (as `oc adm prune images --all`).
+   */
+  all?:
+    | boolean
+    | undefined;
+  /** Write the changes; false (the default) is a dry run that answers what would be removed. */
+  confirm: boolean;
+  /**
+   * Only this namespace's streams are trimmed, and no image is removed (as `--namespace`). Empty: every
+   * namespace, and images.
+   */
+  namespace: string;
+}
+
+/** A status history entry pruning removes (or would remove). */
+export interface PrunedTagEntry {
+  namespace: string;
+  stream: string;
+  tag: string;
+  /** Its revision: the tag's status history numbered oldest first from 1, as RollbackTag counts. */
+  revision: number;
+  image: string;
+  dockerImageReference: string;
+  created: Date | undefined;
+}
+
+export interface PrunedImage {
+  /** The digest. */
+  name: string;
+  dockerImageReference: string;
+  created: Date | undefined;
+}
+
+export interface PruneImagesResponse {
+  /** Ordered by namespace, stream, tag, newest entry first. */
+  tagEntries: PrunedTagEntry[];
+  /** Ordered by digest. */
+  images: PrunedImage[];
+  /** True when nothing was written (`confirm` was false). */
+  dryRun: boolean;
+  /** The log position after the change (the current position on a dry run). */
+  position: bigint;
 }
 
 function createBaseCreateImageStreamRequest(): CreateImageStreamRequest {
@@ -5208,6 +5267,551 @@ export const ListBuilderImagesResponse: MessageFns<ListBuilderImagesResponse> = 
   },
 };
 
+function createBasePruneImagesRequest(): PruneImagesRequest {
+  return { keepTagRevisions: undefined, keepYoungerThan: undefined, all: undefined, confirm: false, namespace: "" };
+}
+
+export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
+  encode(message: PruneImagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keepTagRevisions !== undefined) {
+      writer.uint32(8).int32(message.keepTagRevisions);
+    }
+    if (message.keepYoungerThan !== undefined) {
+      Duration.encode(message.keepYoungerThan, writer.uint32(18).fork()).join();
+    }
+    if (message.all !== undefined) {
+      writer.uint32(24).bool(message.all);
+    }
+    if (message.confirm !== false) {
+      writer.uint32(32).bool(message.confirm);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(42).string(message.namespace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneImagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneImagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.keepTagRevisions = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keepYoungerThan = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.all = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.confirm = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneImagesRequest {
+    return {
+      keepTagRevisions: isSet(object.keepTagRevisions)
+        ? globalThis.Number(object.keepTagRevisions)
+        : isSet(object.keep_tag_revisions)
+        ? globalThis.Number(object.keep_tag_revisions)
+        : undefined,
+      keepYoungerThan: isSet(object.keepYoungerThan)
+        ? Duration.fromJSON(object.keepYoungerThan)
+        : isSet(object.keep_younger_than)
+        ? Duration.fromJSON(object.keep_younger_than)
+        : undefined,
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : undefined,
+      confirm: isSet(object.confirm) ? globalThis.Boolean(object.confirm) : false,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+    };
+  },
+
+  toJSON(message: PruneImagesRequest): unknown {
+    const obj: any = {};
+    if (message.keepTagRevisions !== undefined) {
+      obj.keepTagRevisions = Math.round(message.keepTagRevisions);
+    }
+    if (message.keepYoungerThan !== undefined) {
+      obj.keepYoungerThan = Duration.toJSON(message.keepYoungerThan);
+    }
+    if (message.all !== undefined) {
+      obj.all = message.all;
+    }
+    if (message.confirm !== false) {
+      obj.confirm = message.confirm;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PruneImagesRequest>): PruneImagesRequest {
+    return PruneImagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PruneImagesRequest>): PruneImagesRequest {
+    const message = createBasePruneImagesRequest();
+    message.keepTagRevisions = object.keepTagRevisions ?? undefined;
+    message.keepYoungerThan = (object.keepYoungerThan !== undefined && object.keepYoungerThan !== null)
+      ? Duration.fromPartial(object.keepYoungerThan)
+      : undefined;
+    message.all = object.all ?? undefined;
+    message.confirm = object.confirm ?? false;
+    message.namespace = object.namespace ?? "";
+    return message;
+  },
+};
+
+function createBasePrunedTagEntry(): PrunedTagEntry {
+  return { namespace: "", stream: "", tag: "", revision: 0, image: "", dockerImageReference: "", created: undefined };
+}
+
+export const PrunedTagEntry: MessageFns<PrunedTagEntry> = {
+  encode(message: PrunedTagEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    if (message.tag !== "") {
+      writer.uint32(26).string(message.tag);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).int32(message.revision);
+    }
+    if (message.image !== "") {
+      writer.uint32(42).string(message.image);
+    }
+    if (message.dockerImageReference !== "") {
+      writer.uint32(50).string(message.dockerImageReference);
+    }
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrunedTagEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrunedTagEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.image = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dockerImageReference = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrunedTagEntry {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      image: isSet(object.image) ? globalThis.String(object.image) : "",
+      dockerImageReference: isSet(object.dockerImageReference)
+        ? globalThis.String(object.dockerImageReference)
+        : isSet(object.docker_image_reference)
+        ? globalThis.String(object.docker_image_reference)
+        : "",
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+    };
+  },
+
+  toJSON(message: PrunedTagEntry): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.image !== "") {
+      obj.image = message.image;
+    }
+    if (message.dockerImageReference !== "") {
+      obj.dockerImageReference = message.dockerImageReference;
+    }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PrunedTagEntry>): PrunedTagEntry {
+    return PrunedTagEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PrunedTagEntry>): PrunedTagEntry {
+    const message = createBasePrunedTagEntry();
+    message.namespace = object.namespace ?? "";
+    message.stream = object.stream ?? "";
+    message.tag = object.tag ?? "";
+    message.revision = object.revision ?? 0;
+    message.image = object.image ?? "";
+    message.dockerImageReference = object.dockerImageReference ?? "";
+    message.created = object.created ?? undefined;
+    return message;
+  },
+};
+
+function createBasePrunedImage(): PrunedImage {
+  return { name: "", dockerImageReference: "", created: undefined };
+}
+
+export const PrunedImage: MessageFns<PrunedImage> = {
+  encode(message: PrunedImage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.dockerImageReference !== "") {
+      writer.uint32(18).string(message.dockerImageReference);
+    }
+    if (message.created !== undefined) {
+      Timestamp.encode(toTimestamp(message.created), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrunedImage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrunedImage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dockerImageReference = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrunedImage {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      dockerImageReference: isSet(object.dockerImageReference)
+        ? globalThis.String(object.dockerImageReference)
+        : isSet(object.docker_image_reference)
+        ? globalThis.String(object.docker_image_reference)
+        : "",
+      created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+    };
+  },
+
+  toJSON(message: PrunedImage): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.dockerImageReference !== "") {
+      obj.dockerImageReference = message.dockerImageReference;
+    }
+    if (message.created !== undefined) {
+      obj.created = message.created.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PrunedImage>): PrunedImage {
+    return PrunedImage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PrunedImage>): PrunedImage {
+    const message = createBasePrunedImage();
+    message.name = object.name ?? "";
+    message.dockerImageReference = object.dockerImageReference ?? "";
+    message.created = object.created ?? undefined;
+    return message;
+  },
+};
+
+function createBasePruneImagesResponse(): PruneImagesResponse {
+  return { tagEntries: [], images: [], dryRun: false, position: 0n };
+}
+
+export const PruneImagesResponse: MessageFns<PruneImagesResponse> = {
+  encode(message: PruneImagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tagEntries) {
+      PrunedTagEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.images) {
+      PrunedImage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(24).bool(message.dryRun);
+    }
+    if (message.position !== 0n) {
+      if (BigInt.asIntN(64, message.position) !== message.position) {
+        throw new globalThis.Error("value provided for field message.position of type int64 too large");
+      }
+      writer.uint32(32).int64(message.position);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneImagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneImagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tagEntries.push(PrunedTagEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.images.push(PrunedImage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.position = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneImagesResponse {
+    return {
+      tagEntries: globalThis.Array.isArray(object?.tagEntries)
+        ? object.tagEntries.map((e: any) => PrunedTagEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.tag_entries)
+        ? object.tag_entries.map((e: any) => PrunedTagEntry.fromJSON(e))
+        : [],
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => PrunedImage.fromJSON(e)) : [],
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      position: isSet(object.position) ? BigInt(object.position) : 0n,
+    };
+  },
+
+  toJSON(message: PruneImagesResponse): unknown {
+    const obj: any = {};
+    if (message.tagEntries?.length) {
+      obj.tagEntries = message.tagEntries.map((e) => PrunedTagEntry.toJSON(e));
+    }
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => PrunedImage.toJSON(e));
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.position !== 0n) {
+      obj.position = message.position.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PruneImagesResponse>): PruneImagesResponse {
+    return PruneImagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PruneImagesResponse>): PruneImagesResponse {
+    const message = createBasePruneImagesResponse();
+    message.tagEntries = object.tagEntries?.map((e) => PrunedTagEntry.fromPartial(e)) || [];
+    message.images = object.images?.map((e) => PrunedImage.fromPartial(e)) || [];
+    message.dryRun = object.dryRun ?? false;
+    message.position = (object.position !== undefined && object.position !== null) ? BigInt(object.position) : 0n;
+    return message;
+  },
+};
+
 /**
  * Image streams: named, versioned views of container images.
  *
@@ -5383,6 +5987,20 @@ export const ImageStreamServiceDefinition = {
       requestType: ListBuilderImagesRequest as typeof ListBuilderImagesRequest,
       requestStream: false,
       responseType: ListBuilderImagesResponse as typeof ListBuilderImagesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Prunes as `oc adm prune images` does: trims each tag's status history to the revisions kept (the log,
+     * ListTagHistory and `as_of` reads keep everything) and removes images no stream refers to any more. A dry
+     * run unless `confirm`. Needs `delete` on images and `update` on imagestreams, cluster-wide
+     * (`system:image-pruner` or `cluster-admin`).
+     */
+    pruneImages: {
+      name: "PruneImages",
+      requestType: PruneImagesRequest as typeof PruneImagesRequest,
+      requestStream: false,
+      responseType: PruneImagesResponse as typeof PruneImagesResponse,
       responseStream: false,
       options: {},
     },
@@ -5608,6 +6226,21 @@ export const ImageStreamServiceService = {
       Buffer.from(ListBuilderImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBuilderImagesResponse => ListBuilderImagesResponse.decode(value),
   },
+  /**
+   * Prunes as `oc adm prune images` does: trims each tag's status history to the revisions kept (the log,
+   * ListTagHistory and `as_of` reads keep everything) and removes images no stream refers to any more. A dry
+   * run unless `confirm`. Needs `delete` on images and `update` on imagestreams, cluster-wide
+   * (`system:image-pruner` or `cluster-admin`).
+   */
+  pruneImages: {
+    path: "/imagestreams.v1.ImageStreamService/PruneImages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PruneImagesRequest): Buffer => Buffer.from(PruneImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PruneImagesRequest => PruneImagesRequest.decode(value),
+    responseSerialize: (value: PruneImagesResponse): Buffer => Buffer.from(PruneImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PruneImagesResponse => PruneImagesResponse.decode(value),
+  },
 } as const;
 
 export interface ImageStreamServiceServer extends UntypedServiceImplementation {
@@ -5651,6 +6284,13 @@ export interface ImageStreamServiceServer extends UntypedServiceImplementation {
    * description, icon, sample repository, supported languages and version, as `oc new-app --list` shows them.
    */
   listBuilderImages: handleUnaryCall<ListBuilderImagesRequest, ListBuilderImagesResponse>;
+  /**
+   * Prunes as `oc adm prune images` does: trims each tag's status history to the revisions kept (the log,
+   * ListTagHistory and `as_of` reads keep everything) and removes images no stream refers to any more. A dry
+   * run unless `confirm`. Needs `delete` on images and `update` on imagestreams, cluster-wide
+   * (`system:image-pruner` or `cluster-admin`).
+   */
+  pruneImages: handleUnaryCall<PruneImagesRequest, PruneImagesResponse>;
 }
 
 export interface ImageStreamServiceClient extends Client {
@@ -5942,6 +6582,27 @@ export interface ImageStreamServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBuilderImagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Prunes as `oc adm prune images` does: trims each tag's status history to the revisions kept (the log,
+   * ListTagHistory and `as_of` reads keep everything) and removes images no stream refers to any more. A dry
+   * run unless `confirm`. Needs `delete` on images and `update` on imagestreams, cluster-wide
+   * (`system:image-pruner` or `cluster-admin`).
+   */
+  pruneImages(
+    request: PruneImagesRequest,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  pruneImages(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  pruneImages(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
   ): ClientUnaryCall;
 }
 
