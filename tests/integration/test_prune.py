@@ -81,9 +81,16 @@ def test_prune_keeps_three_revisions_the_current_one_and_referenced_images(stub)
 
 
 def test_the_log_still_sees_everything_before_the_prune(stub) -> None:
-    for seed in "abcde":
+    first = push(stub, "ruby", "prod", "a")
+    for seed in "bcde":
         last = push(stub, "ruby", "prod", seed)
     prune(stub, confirm=True, keep=1)
+    # The tag as it was, though its image record is gone: read from the tag's entry.
+    request = api.GetImageStreamTagRequest(
+        namespace="team", stream="ruby", tag="prod", as_of=api.AsOf(position=first.position)
+    )
+    assert stub.GetImageStreamTag(request).image_stream_tag.image.name == digest("a")
+    assert not image_exists(stub, "a")
     assert history(stub, "ruby", "prod") == [digest("e")]
     assert moves(stub, "ruby", "prod") == [digest(s) for s in "abcde"]
     past = history(stub, "ruby", "prod", as_of=api.AsOf(position=last.position))
