@@ -50,3 +50,5 @@ def test_prune_images_dry_run_then_confirmed(isctl: Isctl, client: Client) -> No
     # Revisions number what the status history holds now: pruning renumbered them.
     assert [(e["tag"], e["revision"], e["image"]) for e in report["tag_entries"]] == [("prod", 2, D), ("prod", 1, C)]
     assert isctl.run("adm", "prune", "images", "--keep-younger-than=soon").code != 0
+    # Nothing to prune says so on its own.
+    assert isctl.ok("adm", "prune", "images", "--keep-younger-than=0s", "--confirm") == "Summary: deleted 0 objects\n"

@@ -118,7 +118,8 @@ def print_report(response: api.PruneImagesResponse, context: Context) -> None:
         out.write("\nDeleting images from server ...\n")
         print_table(("IMAGE",), [(image.name,) for image in response.images], out)
     count = len(response.tag_entries) + len(response.images)
+    gap = "\n" if count else ""
     if response.dry_run:
-        out.write(f"\nSummary: {count} objects would be deleted\n")
+        out.write(f"{gap}Summary: {count} objects would be deleted\n")
     else:
-        out.write(f"\nSummary: deleted {count} objects\n")
+        out.write(f"{gap}Summary: deleted {count} objects\n")
