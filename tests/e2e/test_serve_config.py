@@ -110,6 +110,8 @@ def test_a_bad_key_or_value_is_an_error_naming_it(tmp_path: Path) -> None:
     negative = write_config(tmp_path, {"import-interval": -1})
     assert f"{negative}: import-interval: must not be negative" in refused("--config", str(negative))
     assert "IMAGESTREAMS_WATCH_BUFFER: 'abc' is not an integer" in refused(env={"IMAGESTREAMS_WATCH_BUFFER": "abc"})
+    limit = {"IMAGESTREAMS_MAX_STATUS_HISTORY": "-1"}
+    assert "IMAGESTREAMS_MAX_STATUS_HISTORY: must not be negative" in refused(env=limit)
     assert "IMAGESTREAMS_AUTO_IMPORT: 'maybe' is not true or false" in refused(
         env={"IMAGESTREAMS_AUTO_IMPORT": "maybe"}
     )

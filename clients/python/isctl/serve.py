@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         registry_public_hostname=args.registry_public_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),
         import_interval=args.import_interval,
+        max_status_history=args.max_status_history,
         auto_import=args.auto_import,
         http_listen=args.http_listen or args.notifications_listen,
         registry_cache_dir=Path(args.registry_cache_dir) if args.registry_cache_dir else None,

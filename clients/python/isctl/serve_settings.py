@@ -148,6 +148,15 @@ SETTINGS: tuple[Setting, ...] = (
         check=_not_negative,
     ),
     Setting(
+        "max-status-history",
+        int,
+        0,
+        "entries kept in each tag's status history (what describe lists); a move beyond it trims the oldest, "
+        "the log keeps them for history and --as-of reads; 0 keeps all (default 0)",
+        metavar="N",
+        check=_not_negative,
+    ),
+    Setting(
         "auto-import",
         bool,
         True,

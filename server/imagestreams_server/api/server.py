@@ -126,6 +126,8 @@ class ServerConfig:
     import_max_tags: int = 50
     # Seconds between checks of each tag with a scheduled import policy (0 turns periodic re-checks off).
     import_interval: float = 900.0
+    # Entries kept in each tag's status history; a move beyond it trims the oldest (0: no limit).
+    max_status_history: int = 0
     # Import registry tags and repositories that wait for their first import, in the background.
     auto_import: bool = True
     # HOST:PORT of the HTTP side: registry notifications, the registry token service, health (empty: off).
@@ -227,6 +229,7 @@ async def start(config: ServerConfig) -> RunningServer:
         event_log,
         registry_hostname=config.registry_hostname,
         registry_public_hostname=config.registry_public_hostname,
+        max_status_history=config.max_status_history,
     )
     access_cache = AccessCache(event_log)
     access = AccessCommands(event_log, access_cache, service.context, new_uid)

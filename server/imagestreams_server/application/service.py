@@ -34,9 +34,11 @@ class Service:
         uid: Callable[[], str] = new_uid,
         registry_hostname: str = "",
         registry_public_hostname: str = "",
+        max_status_history: int = 0,
     ) -> None:
         self.log = log
         self.clock = clock
+        self.max_status_history = max_status_history
         self.queries = Queries(
             log, registry_hostname=registry_hostname, registry_public_hostname=registry_public_hostname
         )
@@ -54,4 +56,4 @@ class Service:
         if not actor:
             actor = current.actor if current else LOCAL_ACTOR
             cause = cause or (current.cause if current else "")
-        return Context(now=self.clock(), actor=actor, cause=cause)
+        return Context(now=self.clock(), actor=actor, cause=cause, max_status_history=self.max_status_history)

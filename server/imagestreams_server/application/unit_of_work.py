@@ -16,6 +16,7 @@ from ..domain.errors import NotFound
 from ..domain.image import Image, image_id
 from ..domain.imagestream import ImageStream, stream_id
 from ..domain.names import StreamName
+from ..domain.pruning import beyond_limit
 from ..store.app import EventLog
 from . import aggregate_locks, idempotency
 from .errors import ConcurrentUpdate
@@ -35,6 +36,9 @@ class Context:
     now: datetime
     actor: str
     cause: str = ""
+    # Entries kept in each tag's status history: a change that leaves more trims the oldest in the same save
+    # (0: no limit).
+    max_status_history: int = 0
 
 
 class UnitOfWork:
@@ -105,6 +109,21 @@ class UnitOfWork:
     def changed(self) -> list[Any]:
         return [a for a in self._loaded.values() if a.pending_events]
 
+    def limit_status_history(self) -> None:
+        """Trims the status history of each changed stream's tags to the limit, as pruning trims it (a
+        `TagHistoryPruned` event, move cause `prune`), so the trim is part of the change that made the history
+        too long. The log keeps every entry: ListTagHistory and reads of the past still see them."""
+        limit = self.context.max_status_history
+        if limit <= 0:
+            return
+        for aggregate in self.changed():
+            if not isinstance(aggregate, ImageStream) or aggregate.deleted:
+                continue
+            for tag, removed in beyond_limit(aggregate.state, limit).items():
+                aggregate.prune_history(
+                    tag, removed, now=self.context.now, actor=self.context.actor, cause=self.context.cause
+                )
+
     def _get(self, aggregate_id: str) -> Any:
         if aggregate_id in self._loaded:
             return self._loaded[aggregate_id]
@@ -141,6 +160,7 @@ def run(
             locks.acquire_wanted()
             unit = UnitOfWork(log, context_factory(), new_uid, locks)
             result = command(unit)
+            unit.limit_status_history()
             changed = unit.changed()
             if not changed:
                 return result, log.max_position()

@@ -125,3 +125,12 @@ def unreferenced_images(
         for digest, image in sorted(images.items())
         if digest not in kept and image.created <= cutoff and (options.all or image.managed)
     ]
+
+
+def beyond_limit(state: StreamState, limit: int) -> dict[str, list[TagEvent]]:
+    """The status history limit (`--max-status-history`): per tag, the entries beyond the newest `limit`
+    (oldest last, as the status holds them). The current entry always stays, so a limit of 1 keeps it alone;
+    0 is no limit."""
+    if limit <= 0:
+        return {}
+    return {tag: status.items[limit:] for tag, status in sorted(state.status_tags.items()) if len(status.items) > limit}
