@@ -1,6 +1,7 @@
 """The imagestreams server in a process of its own, for the benchmarks.
 
 Usage: python bench/server_process.py --database-url postgresql://... [--no-access-control]
+    [--max-status-history N]
 
 Prints `port N`, then `token T` (the cluster administrator's bearer token, which the server creates on a new
 store; `token -` on a store that had one already) on stdout once it serves; SIGTERM or SIGINT drains and stops
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument(
         "--no-access-control", action="store_true", help="no access checks at all (to measure what they cost)"
     )
+    parser.add_argument(
+        "--max-status-history", type=int, default=0, help="entries kept in each tag's status history (0: all)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="server: %(levelname)s %(name)s: %(message)s")
     with token_file() as path:
@@ -60,6 +64,7 @@ def main() -> None:
             store=StoreConfig(database_url=args.database_url),
             admin_token_file=path,
             access_control=not args.no_access_control,
+            max_status_history=args.max_status_history,
         )
         asyncio.run(serve(config, announcer(path)))
 
