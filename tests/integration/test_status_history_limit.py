@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from imagestreams.v1 import image_stream_service_pb2 as api
 
-from tests.support.builders import digest, push
+from tests.support.builders import digest, istag, push, tag
 from tests.support.server import TestServer, running_server
 
 LIMIT = 3
@@ -61,3 +61,13 @@ def test_history_and_the_past_keep_every_entry(stub) -> None:
         api.GetImageStreamTagRequest(namespace="team", stream="ruby", tag="prod", as_of=api.AsOf(position=positions[0]))
     ).image_stream_tag
     assert tag.image.name == digest("a")
+
+
+def test_a_tag_that_follows_another_is_trimmed_in_the_same_change(stub) -> None:
+    push(stub, "ruby", "prod", "a")
+    tag(stub, istag("ruby:prod"), "ruby:latest", alias=True)
+    for seed in "bcde":
+        push(stub, "ruby", "prod", seed)
+    # The alias's own status moved with each follow, and is held to the limit too.
+    assert status(stub, "ruby", "latest") == [digest(s) for s in "edc"]
+    assert status(stub, "ruby", "prod") == [digest(s) for s in "edc"]
