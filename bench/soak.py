@@ -2,7 +2,7 @@
 reconnecting; every error is counted (there must be none) and the server's memory must stay flat.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--writers 3] [--readers 2] [--watchers 4] [--rate 40]
-        [--reconnect 20] [--warmup 0.2] [--database-url URL]
+        [--reconnect 20] [--warmup 0.2] [--database-url URL] [--max-status-history N]
 
 One fresh database `bench_<hex>` (default postgresql://postgres@127.0.0.1:5432/postgres, or --database-url /
 IMAGESTREAMS_BENCH_DATABASE_URL, a role that may CREATE DATABASE), the server in a process of its own on it
@@ -290,6 +290,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--reconnect", type=float, default=20.0, help="seconds each watch lasts (+/- 25%%) (20)")
     parser.add_argument("--warmup", type=float, default=0.2, help="fraction of the run before RSS 'start' (0.2)")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between RSS samples (10)")
+    parser.add_argument(
+        "--max-status-history",
+        type=int,
+        default=0,
+        help="the server keeps this many entries of each tag's status history (0: all, the default)",
+    )
     parser.add_argument("--database-url", default=os.environ.get(ENV_URL, DEFAULT_ADMIN_URL))
     return parser.parse_args(argv)
 
@@ -301,7 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     samples: list[Sample] = []
     open_watches: dict[int, grpc.Call] = {}
-    with fresh_database(args.database_url) as url, server_process(url) as server:
+    options = ["--max-status-history", str(args.max_status_history)] if args.max_status_history else []
+    with fresh_database(args.database_url) as url, server_process(url, *options) as server:
         create_project(server.address, server.metadata, NAMESPACE)
         writes, reads = Pacer(args.rate, args.writers), Pacer(args.rate, args.readers)
         threads = [
