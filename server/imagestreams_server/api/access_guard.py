@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from datetime import datetime
@@ -32,11 +31,11 @@ from .auth_throttle import AuthThrottle
 from .blocking import abort
 from .decoding import vet_requests
 from .observability.rpc import RpcObserver
+from .request_ids import KEY as REQUEST_ID_KEY
+from .request_ids import is_request_id
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID_KEY = "x-request-id"
-_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 LOGIN_HINT = "log in with `isctl login --token=TOKEN`"
 
 
@@ -273,7 +272,7 @@ def _fields(check: Check) -> tuple[str, str, str]:
 
 def _cause(method: str, metadata: dict[str, str]) -> str:
     request_id = metadata.get(REQUEST_ID_KEY, "")
-    return f"{method} request={request_id}" if _REQUEST_ID_RE.fullmatch(request_id) else method
+    return f"{method} request={request_id}" if is_request_id(request_id) else method
 
 
 def _client_certificate(context: grpc.aio.ServicerContext) -> tuple[str, tuple[str, ...]] | None:

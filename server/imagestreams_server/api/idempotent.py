@@ -7,7 +7,6 @@ the method and the serialized request. See docs/reliability.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -19,12 +18,10 @@ from ..application import caller, idempotency
 from ..domain.errors import InvalidField
 from ..store.app import EventLog
 from .blocking import run_blocking
+from .request_ids import FORMAT, MAX_LENGTH
+from .request_ids import KEY as REQUEST_ID_KEY
 
 M = TypeVar("M", bound=Message)
-
-REQUEST_ID_KEY = idempotency.REQUEST_ID_FIELD
-MAX_REQUEST_ID = 128
-_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 def _raw_request_id(context: grpc.aio.ServicerContext) -> str | None:
@@ -41,9 +38,9 @@ def validated_request_id(raw: str | None) -> str | None:
     """The request id, or None when the call sent none. INVALID_ARGUMENT naming x-request-id otherwise."""
     if raw is None or raw == "":
         return None
-    if len(raw) > MAX_REQUEST_ID:
-        raise InvalidField(REQUEST_ID_KEY, f"must be at most {MAX_REQUEST_ID} characters (it has {len(raw)})")
-    if not _REQUEST_ID_RE.fullmatch(raw):
+    if len(raw) > MAX_LENGTH:
+        raise InvalidField(REQUEST_ID_KEY, f"must be at most {MAX_LENGTH} characters (it has {len(raw)})")
+    if not FORMAT.fullmatch(raw):
         raise InvalidField(
             REQUEST_ID_KEY, "must be one value of letters, digits and . _ : - (a UUID is a good request id)"
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -21,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from ...application import caller
+from ..request_ids import KEY as REQUEST_ID_KEY
+from ..request_ids import is_request_id
 
 if TYPE_CHECKING:
     from .metrics import Metrics
 
 log = logging.getLogger("imagestreams_server.rpc")
 
-REQUEST_ID_KEY = "x-request-id"
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _ANONYMOUS = "-"
 
 
@@ -36,7 +35,7 @@ def request_id_of(context: grpc.aio.ServicerContext) -> str:
     """The client's request id when it is one (letters, digits, `._:-`, at most 128), else a new one: a value
     that is not one (a misplaced credential, a line break) is never echoed or logged."""
     for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_KEY and isinstance(value, str) and _VALID_REQUEST_ID.fullmatch(value):
+        if key == REQUEST_ID_KEY and is_request_id(value):
             return value
     return uuid.uuid4().hex
 
