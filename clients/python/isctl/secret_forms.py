@@ -13,16 +13,13 @@ import json
 import sys
 from pathlib import Path
 
+from .commands.secrets import DEFAULT_SERVER, DOCKERCFG_KEY, DOCKERCONFIGJSON_KEY
 from .context import Context
 from .errors import UsageError, UserInputError
 
 DOCKER_REGISTRY = "docker-registry"
 GENERIC = "generic"
 KINDS = (DOCKER_REGISTRY, GENERIC)
-# oc's default server for docker-registry secrets: Docker Hub under the key docker clients write for it.
-DEFAULT_SERVER = "https://index.docker.io/v1/"
-DOCKERCFG_KEY = ".dockercfg"
-DOCKERCONFIGJSON_KEY = ".dockerconfigjson"
 # The secret types of the two documents, and the key each must hold.
 PULL_SECRET_TYPES = {
     "kubernetes.io/dockerconfigjson": DOCKERCONFIGJSON_KEY,
