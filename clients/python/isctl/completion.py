@@ -10,18 +10,14 @@ environment, the configuration file); when the server is not there it offers not
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import argcomplete
 from imagestreams_client import Client, ProjectClient
 
-from . import config
 from .context import Context, Subparsers
-from .global_flags import GlobalFlags
 from .refs import IMAGE_STREAM, IMAGE_STREAM_TAG, PROJECT, resource_words
-from .settings import resolve
 
 SHELLS = ("bash", "zsh", "fish")
 # Seconds a completion may wait for the server: a shell that hangs on TAB is worse than no answer.
@@ -168,8 +164,6 @@ def _client(context: Context) -> Client:
 def _ask(parsed_args: argparse.Namespace, question: Callable[[Context], list[str]]) -> list[str]:
     """The server's answer with the command's own settings, or nothing (completion never prints an error)."""
     try:
-        path = config.config_path(os.environ)
-        settings = resolve(GlobalFlags.from_args(parsed_args), os.environ, config.load(path))
-        return question(Context.from_settings(settings, path))
+        return question(Context.from_args(parsed_args))
     except Exception:  # any failure (no server, no rights, bad settings): the shell just completes nothing
         return []

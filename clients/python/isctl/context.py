@@ -4,6 +4,7 @@ clock; and the clients of each service, made with those credentials."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 import uuid
@@ -15,8 +16,8 @@ from typing import TextIO, TypeAlias
 from imagestreams_client import AccessClient, Client, ProjectClient, SecretClient, TLSConfig
 
 from . import config
-from .global_flags import DEFAULT_NAMESPACE, DEFAULT_SERVER
-from .settings import Settings
+from .global_flags import DEFAULT_NAMESPACE, DEFAULT_SERVER, GlobalFlags
+from .settings import Settings, resolve
 
 # What `add_subparsers()` returns; generic only for type checkers, hence the string form.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -43,6 +44,13 @@ class Context:
     config_path: Path = field(default_factory=lambda: config.DEFAULT_PATH.expanduser())
     # Sent with every call of this command, so the server can tie the changes it makes to one command.
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Context:
+        """A command's settings, from its flags, the environment and the configuration file."""
+        path = config.config_path(os.environ)
+        settings = resolve(GlobalFlags.from_args(args), os.environ, config.load(path))
+        return cls.from_settings(settings, path)
 
     @classmethod
     def from_settings(cls, settings: Settings, config_path: Path) -> Context:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from imagestreams_client import ClientSettingsError, ImageStreamsError
 
-from . import completion, config, serve
+from . import completion, serve
 from .booleans import attach_bool_values
 from .commands import (
     adm,
@@ -40,8 +40,7 @@ from .commands import (
 from .commands import secrets as secrets_verb
 from .context import Context
 from .errors import UsageError, UserInputError, error_report
-from .global_flags import GlobalFlags, add_global_flags, global_flags_parent
-from .settings import resolve
+from .global_flags import add_global_flags, global_flags_parent
 from .version import print_version
 
 DESCRIPTION = "Work with OpenShift-style image streams on an image streams server."
@@ -123,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "serve":
         return int(args.run(args))
     try:
-        context = _context(args)
+        context = Context.from_args(args)
     except UserInputError as error:
         sys.stderr.write(f"error: {error}\n")
         return 1
@@ -158,18 +157,11 @@ def _version(words: Sequence[str]) -> int:
     if extras:
         version_parser.error(f"--version takes no command or arguments: {' '.join(extras)}")
     try:
-        context = _context(args)
+        context = Context.from_args(args)
     except UserInputError as error:
         sys.stderr.write(f"error: {error}\n")
         return 1
     return print_version(context)
-
-
-def _context(args: argparse.Namespace) -> Context:
-    """The settings of this command, from its flags, the environment and the configuration file."""
-    path = config.config_path(os.environ)
-    settings = resolve(GlobalFlags.from_args(args), os.environ, config.load(path))
-    return Context.from_settings(settings, path)
 
 
 def _take_extras(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
