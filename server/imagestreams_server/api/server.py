@@ -443,8 +443,11 @@ def _start_scheduler(
 
     async def run() -> None:
         while True:
+            # asyncio.timeout, not wait_for: wait_for (Python 3.11) can swallow the cancel of a stop that lands
+            # with a commit's wake-up, and the loop would outlive the server.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=tick)
+                async with asyncio.timeout(tick):
+                    await wake.wait()
             wake.clear()
             try:
                 summary = await loop.run_in_executor(executor, scheduler.run_once)
