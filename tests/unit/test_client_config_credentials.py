@@ -320,6 +320,43 @@ def test_the_name_of_a_certificate(pki: Pki) -> None:
         assert certificate_name(x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)) == name
 
 
+def test_certificate_names_read_as_cryptography_reads_them() -> None:
+    """The client reads the names with a DER walk of its own (it installs without a cryptography library):
+    the order of the names, IPv6, a non-ASCII common name, names of other kinds, and bytes that are not a
+    certificate."""
+    key = _key()
+    ip = x509.IPAddress(ipaddress.ip_address("10.1.2.3"))
+    cases = [
+        ("cn.example.com", [ip, x509.DNSName("second.example.com")], "second.example.com"),
+        ("cn.example.com", [x509.IPAddress(ipaddress.ip_address("fd00::1")), ip], "fd00::1"),
+        ("cn.example.com", [x509.RFC822Name("ops@example.com")], "cn.example.com"),
+        ("bücher.example", None, "bücher.example"),
+        ("x" * 60, [x509.DNSName(f"{'a' * 60}.{'b' * 60}.example.com")] * 3, f"{'a' * 60}.{'b' * 60}.example.com"),
+    ]
+    for subject, names, expected in cases:
+        pem = _certificate(subject, key, "issuer", key, names=names)
+        assert certificate_name(x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)) == (
+            expected
+        )
+    now = datetime.datetime.now(datetime.UTC)
+    nameless = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "team")]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer")]))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    assert certificate_name(nameless.public_bytes(serialization.Encoding.DER)) is None
+    der = x509.load_pem_x509_certificate(_certificate("cn", key, "issuer", key)).public_bytes(
+        serialization.Encoding.DER
+    )
+    for broken in (b"", b"\x30\x03\x02\x01", der[: len(der) // 2], b"\x04" + der[1:]):
+        assert certificate_name(broken) is None
+
+
 def test_host_and_port() -> None:
     assert split_host_port("is.example.com:8443") == ("is.example.com", 8443)
     assert split_host_port("is.example.com") == ("is.example.com", 443)

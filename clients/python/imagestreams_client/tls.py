@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
+from .certificate_names import certificate_name
 from .errors import ClientSettingsError, ImageStreamsError
 
 # gRPC's default port when a target names none (as for https).
@@ -105,25 +104,6 @@ def pinned_server_certificate(target: str, tls: TLSConfig, timeout: float) -> tu
     if not der:
         raise ImageStreamsError(grpc.StatusCode.UNAVAILABLE, "the server presented no TLS certificate")
     return ssl.DER_cert_to_PEM_cert(der).encode(), certificate_name(der)
-
-
-def certificate_name(der: bytes) -> str | None:
-    """A name the certificate is valid for: its first DNS name, else its first IP address, else its common
-    name (gRPC checks the subject alternative names, and the common name only when there are none)."""
-    certificate = x509.load_der_x509_certificate(der)
-    try:
-        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        names = None
-    if names is not None:
-        dns = names.get_values_for_type(x509.DNSName)
-        if dns:
-            return dns[0]
-        ips = names.get_values_for_type(x509.IPAddress)
-        if ips:
-            return str(ips[0])
-    common = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(common[0].value) if common else None
 
 
 def split_host_port(target: str) -> tuple[str, int]:
