@@ -321,6 +321,7 @@ async def _open_store(store: StoreConfig) -> EventLog:
         try:
             event_log = EventLog(store)
             replayed = event_log.ensure_read_models()
+            event_log.discard_outdated_snapshots()
         except StoreUnavailable as error:  # gone again between the probe and the opening
             log.warning("the database at %s went away while opening the store (%s)", store.describe(), error.reason)
             if event_log is not None:

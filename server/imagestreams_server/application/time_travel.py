@@ -1,9 +1,13 @@
 """Reads of the past: a stream as it was at a log position or at a moment, from the log itself.
 
-The stream's own events up to that point are read (their positions from the events table, their content from
-the event store) and applied with the same code that applies them live, so an answer is by construction a
-replay of the log up to that point; the views are then built as present-day reads build them. The cost is the
-stream's own events up to that point (not the log's), one query for their positions and one for the events.
+The stream's newest version at or before that point is found in the events table (store/past.py: a binary
+search over its versions, by position or by the events' times) and the stream is loaded at that version: its
+newest snapshot at or before it, then the events after it, applied with the same code that applies them live
+(the snapshot is what that code built), so an answer is a replay of the log up to that point; the views are
+then built as present-day reads build them. The cost is one snapshot and fewer events than the snapshot
+interval, plus about log2 of the stream's events' count lookups by primary key, however long its history.
+Times are taken as ordered along a stream (each event's time is its recording server's clock): the point is
+the last version recorded at or before the time.
 """
 
 from __future__ import annotations
@@ -56,17 +60,24 @@ class TimeTravel:
                 raise InvalidField("as_of.time", f"{as_of.time.isoformat()} is in the future")
             up_to = head
         aggregate_id = stream_id(namespace, name)
+        recorder = self.log.recorder
         with self.log.read() as sql:
-            positions = past.event_positions(sql, self.log.recorder, aggregate_id, up_to)
+            found = past.newest_at(sql, recorder, aggregate_id, up_to)
+            if found and as_of.time is not None:
+                moment = as_of.time
+
+                def recorded_by_then(version: int) -> bool:
+                    stored = past.stored_event(sql, recorder, aggregate_id, version)
+                    return bool(self.log.mapper.to_domain_event(stored).timestamp <= moment)
+
+                version = past.last_version(found[0], recorded_by_then)
+                found = (version, past.position_of(sql, recorder, aggregate_id, version)) if version else None
         stream: Any = None
         position = 0
-        if positions:
-            events = self.log.events.get(aggregate_id, lte=positions[-1][0])
-            for event, (_, event_position) in zip(events, positions, strict=False):
-                if as_of.time is not None and event.timestamp > as_of.time:
-                    break
-                stream = event.mutate(stream)
-                position = event_position
+        if found:
+            # The newest snapshot at or before that version, then the events after it (fewer than the interval).
+            stream = self.log.repository.get(aggregate_id, version=found[0])
+            position = found[1]
         if not isinstance(stream, ImageStream) or stream.deleted:
             raise NotFound("imagestream", f"{stream_name} as of {as_of.describe()}")
         return StreamView(stream.state, position)

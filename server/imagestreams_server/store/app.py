@@ -9,9 +9,11 @@ from typing import Any
 
 import psycopg
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import EventStore, Recording
 
-from . import readmodel
+from ..domain.imagestream import ImageStream
+from ..domain.stream_snapshot import StreamSnapshot
+from . import readmodel, snapshots
 from .config import StoreConfig
 from .sql import Sql, transaction
 
@@ -29,12 +31,42 @@ class EventLog(Application[str]):
         # Loaded aggregates are cached and fast-forwarded from the log on each get, so a replica still sees
         # what another replica wrote.
         env.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
+        # A stream is loaded from its newest snapshot and the events after it (see _take_snapshots).
+        self.snapshot_interval = config.snapshot_interval
+        if self.snapshot_interval > 0:
+            env["IS_SNAPSHOTTING_ENABLED"] = "y"
         # Called with no arguments after every commit of this process.
         self.on_commit: list[Callable[[], None]] = []
         # Called with the recordings of every commit of this process, before the command returns.
         self.on_recorded: list[Callable[[list[Recording[str]]], None]] = []
         self._exclusive = threading.Lock()
         super().__init__(env=env)
+
+    def construct_snapshot_store(self) -> EventStore[str]:
+        return snapshots.snapshot_store(self.mapper, self.factory.aggregate_recorder(purpose="snapshots"))
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[str]) -> None:
+        """A snapshot of each stream whose version this save took to or past a multiple of the interval, as
+        the save left it: the command built it with the same `apply` a replay runs, so it needs no second
+        load of the stream. Its own write after the command's: lost, it costs speed, never correctness."""
+        store = self.snapshots
+        if not isinstance(store, snapshots.SnapshotStore) or self.snapshot_interval <= 0:
+            return
+        crossed = {
+            e.originator_id for e in processing_event.events if e.originator_version % self.snapshot_interval == 0
+        }
+        streams = [a for i, a in processing_event.aggregates.items() if i in crossed and isinstance(a, ImageStream)]
+        if streams:
+            store.take(streams)
+
+    def discard_outdated_snapshots(self) -> None:
+        """Deletes snapshots that another version of `apply` took (see domain/stream_snapshot.py). Loads skip
+        them anyway: this gives back their space."""
+        if self.snapshots is None:
+            return
+        recorder = self.snapshots.recorder
+        with transaction(self.recorder, commit=True) as sql:
+            sql.execute(snapshots.outdated_statement(recorder, sql.is_sqlite), (StreamSnapshot.TOPIC,))
 
     def _notify(self, recordings: list[Recording[str]]) -> None:
         for observer in list(self.on_recorded):

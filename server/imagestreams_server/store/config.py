@@ -23,6 +23,8 @@ class StoreConfig:
     pool_timeout: int = 3
     # Seconds between probes of the database (health.py): how soon an outage, and the recovery, are seen.
     probe_interval: float = 1.0
+    # A snapshot of a stream every this many of its events (store/snapshots.py); 0 takes none.
+    snapshot_interval: int = 100
 
     @property
     def is_postgres(self) -> bool:
