@@ -7,10 +7,11 @@ FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin imagestreams \
     && install -d -o 10001 -g 10001 -m 0700 /data
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# The three distributions: the API package both sides import, the server, and isctl (whose `serve` runs it).
+COPY proto/python proto/python
 COPY server server
 COPY clients/python clients/python
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ./proto/python ./server ./clients/python
 USER 10001
 ENV IMAGESTREAMS_LISTEN=0.0.0.0:50051 \
     IMAGESTREAMS_HTTP_LISTEN=0.0.0.0:8080 \

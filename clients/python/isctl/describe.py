@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from imagestreams.references import DockerImageReference, ReferenceError
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import resources_pb2 as pb
-from imagestreams_server.domain.reference import DockerImageReference, ReferenceError
 
 from .humanize import ago, is_set
 from .tabwriter import describe_format

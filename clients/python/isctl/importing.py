@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from imagestreams.references import DockerImageReference, ReferenceError
 from imagestreams.v1 import resources_pb2 as pb
-from imagestreams_server.domain.reference import DockerImageReference, ReferenceError
 
 from .errors import UserInputError
 from .openshift_shape import SOURCE_KINDS

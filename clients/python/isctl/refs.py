@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from imagestreams.references import DockerImageReference, ReferenceError
 from imagestreams.v1 import resources_pb2 as pb
-from imagestreams_server.domain.reference import DockerImageReference, ReferenceError
 
 from .errors import UsageError, UserInputError
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import serve_secrets, serve_settings
 from .serve_settings import DEFAULT_LISTEN
+from .server_code import server_code
 
 __all__ = ["DEFAULT_LISTEN", "add_parser", "run"]
 
@@ -28,12 +29,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: the server pulls in the database drivers, which every other verb can do without.
-    from imagestreams_server.api.server import InsecureListen, ServerConfig, TlsConfig, serve
-    from imagestreams_server.application.registry_tokens import TokenSettings
-    from imagestreams_server.application.watching import WatchSettings
-    from imagestreams_server.store.config import StoreConfig
-    from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
+    # Imported here: the server pulls in the database drivers, which every other verb can do without, and
+    # isctl installs without it (server_code says what to install then).
+    with server_code("serve"):
+        from imagestreams_server.api.observability import logs
+        from imagestreams_server.api.server import InsecureListen, ServerConfig, TlsConfig, serve
+        from imagestreams_server.application.registry_tokens import TokenSettings
+        from imagestreams_server.application.watching import WatchSettings
+        from imagestreams_server.store.config import StoreConfig
+        from imagestreams_server.store.crypto import ENV_KEY, SecretKeyConfig, SecretKeyError
 
     try:
         settings = serve_settings.resolve(args, os.environ)
@@ -42,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(serve_settings.printable(settings), end="")
         return 0
-    from imagestreams_server.api.observability import logs
-
     logs.configure(settings["log-level"], settings["log-format"])
     args = argparse.Namespace(**{name.replace("-", "_"): value for name, value in settings.values.items()})
     flags = {name for name, source in settings.sources.items() if source == "flag"}

@@ -14,15 +14,19 @@ from imagestreams_client import ClientSettingsError, ImageStreamsError
 from .context import Context
 from .errors import format_error
 
-DISTRIBUTION = "imagestreams"
+# isctl's own distribution, and the one a source tree's developer install (the root pyproject.toml) makes of
+# the server, the API package and the client together.
+DISTRIBUTIONS = ("imagestreams-client", "imagestreams")
 HEALTH_TIMEOUT = 5.0
 
 
 def client_version() -> str:
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    for distribution in DISTRIBUTIONS:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def print_version(context: Context) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..context import Subparsers, prose
 from ..errors import UserInputError
+from ..server_code import server_code
 
 EXAMPLES = """\
 examples:
@@ -68,12 +69,13 @@ def add_parser(areas: Subparsers, parents: list[argparse.ArgumentParser]) -> arg
 
 
 def run(args: argparse.Namespace, context: object) -> int:
-    from imagestreams_server.application.registry_tokens import (
-        CERT_FILE,
-        DEFAULT_ISSUER,
-        DEFAULT_SERVICE,
-        ensure_signing_key,
-    )
+    with server_code("adm registry-config"):
+        from imagestreams_server.application.registry_tokens import (
+            CERT_FILE,
+            DEFAULT_ISSUER,
+            DEFAULT_SERVICE,
+            ensure_signing_key,
+        )
 
     if not args.http_url.startswith(("http://", "https://")):
         raise UserInputError("--http-url is required: the service's HTTP side, e.g. http://127.0.0.1:50052")
