@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,18 +90,17 @@ class ServeProcess:
     admin_token: str
 
 
-@pytest.fixture(scope="module")
-def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    """`isctl serve` as a subprocess on a free port, with the projects the tests write into; stopped after
-    the module's tests."""
-    directory = tmp_path_factory.mktemp("isctl-serve")
+@contextmanager
+def serving(directory: Path, *options: str) -> Iterator[ServeProcess]:
+    """`isctl serve` as a subprocess on a free port (with `options` besides the usual ones), with the projects
+    the tests write into; stopped on exit."""
     data_dir = directory / "data"
     log = directory / "serve.log"
     address = f"127.0.0.1:{_free_port()}"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             # No background import: the tests name registries that do not exist, and must not reach for them.
-            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(data_dir), "--no-auto-import"],
+            [*isctl_command(), "serve", "--listen", address, "--data-dir", str(data_dir), "--no-auto-import", *options],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -111,6 +111,13 @@ def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServePro
             yield ServeProcess(address, data_dir, token)
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="module")
+def serve_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """`isctl serve` for the module's tests (a module may define its own, started with `serving`)."""
+    with serving(tmp_path_factory.mktemp("isctl-serve")) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

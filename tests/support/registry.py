@@ -590,9 +590,10 @@ class RunningRegistry:
             self.token_server.stop()
 
 
-def start_registry(workdir: Path, auth: str = "none", *, tls: bool = False) -> RunningRegistry:
+def start_registry(workdir: Path, auth: str = "none", *, tls: bool = False, deletes: bool = True) -> RunningRegistry:
     """Starts `docker-registry serve` with a config of our own (the package's default is unusable). With
-    `tls`, it serves HTTPS with a certificate for 127.0.0.1 and localhost from a CA of its own (`ca`)."""
+    `tls`, it serves HTTPS with a certificate for 127.0.0.1 and localhost from a CA of its own (`ca`); without
+    `deletes`, a DELETE of a manifest is refused (405), as the registry's default configuration does."""
     binary = registry_binary()
     workdir.mkdir(parents=True, exist_ok=True)
     token_server = None
@@ -625,7 +626,8 @@ def start_registry(workdir: Path, auth: str = "none", *, tls: bool = False) -> R
         config.write_text(
             "version: 0.1\n"
             "log: {level: error, accesslog: {disabled: true}}\n"
-            f"storage:\n  filesystem: {{rootdirectory: {workdir / 'data'}}}\n  delete: {{enabled: true}}\n"
+            f"storage:\n  filesystem: {{rootdirectory: {workdir / 'data'}}}\n"
+            f"  delete: {{enabled: {'true' if deletes else 'false'}}}\n"
             f"http: {{addr: '127.0.0.1:{port}', secret: test-only{tls_config}}}\n" + auth_config
         )
         log_path = workdir / "registry.log"
@@ -659,8 +661,10 @@ def _wait_ready(registry: RunningRegistry, timeout: float = 15.0) -> bool:
 
 
 @contextlib.contextmanager
-def running_registry(workdir: Path, auth: str = "none", *, tls: bool = False) -> Iterator[RunningRegistry]:
-    registry = start_registry(workdir, auth, tls=tls)
+def running_registry(
+    workdir: Path, auth: str = "none", *, tls: bool = False, deletes: bool = True
+) -> Iterator[RunningRegistry]:
+    registry = start_registry(workdir, auth, tls=tls, deletes=deletes)
     try:
         yield registry
     finally:

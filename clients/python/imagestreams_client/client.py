@@ -142,10 +142,13 @@ class Client(Connection):
         all: bool | None = None,  # the flag's name, as `oc adm prune images --all`
         confirm: bool = False,
         namespace: str = "",
+        prune_registry: bool | None = None,
     ) -> api.PruneImagesResponse:
         """Prunes as `oc adm prune images` does; a dry run unless `confirm`. None: the server's default (3
-        revisions, 60 minutes, all images)."""
+        revisions, 60 minutes, all images, manifests deleted in the registry the service fronts)."""
         request = api.PruneImagesRequest(confirm=confirm, namespace=namespace)
+        if prune_registry is not None:
+            request.prune_registry = prune_registry
         if keep_tag_revisions is not None:
             request.keep_tag_revisions = keep_tag_revisions
         if keep_younger_than is not None:

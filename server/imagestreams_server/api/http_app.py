@@ -15,6 +15,7 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
@@ -29,7 +30,7 @@ from .registry_notifications import RegistryNotifications
 
 if TYPE_CHECKING:
     from ..application.access_snapshot import AccessCache
-    from ..application.registry_tokens import SigningKey
+    from ..application.registry_tokens import SigningKey, TokenSettings
     from ..application.service import Service
     from .registry_proxy import RegistryProxy
     from .server import ServerConfig
@@ -184,6 +185,7 @@ async def start_http_side(
 ) -> HttpSide | None:
     """The HTTP side this configuration asks for, serving (None when it names no address)."""
     from ..application.pushed_images import PushedImages
+    from ..application.registry_tokens import IMAGE_PRUNER
     from ..importer import RegistryClient, RetryPolicy
     from .registry_tokens import RegistryTokenService
 
@@ -195,6 +197,8 @@ async def start_http_side(
     app = HttpApp(executor, ready)
     settings = config.registry_tokens
     key = await app.blocking(settings.signing_key, config.store.data_dir)
+    # Pruning deletes manifests in the registry that trusts this key (`oc adm prune images --prune-registry`).
+    service.pruning.manifests.own_token = _own_token(key, settings, service.clock, IMAGE_PRUNER, "delete")
     tokens = RegistryTokenService(app, key, settings, access_cache, service.queries, service.clock)
     for route in tokens.routes():
         app.add_route(route)
@@ -227,24 +231,34 @@ async def start_http_side(
     return side
 
 
+def _own_token(
+    key: SigningKey, settings: TokenSettings, clock: Callable[[], datetime], subject: str, action: str
+) -> Callable[[str, str], str | None]:
+    """Tokens the service signs for itself, granting `action` on one repository, for a registry that asks our
+    token service (by its `service` name) and so trusts our key; None for any other registry."""
+    from ..application.registry_tokens import issue
+
+    def own_token(asked_service: str, repository: str) -> str | None:
+        if asked_service != settings.service:
+            return None
+        access = [{"type": "repository", "name": repository, "actions": [action]}]
+        return issue(key, settings, subject, access, clock()).token
+
+    return own_token
+
+
 def _registry_proxy(
     config: ServerConfig, service: Service, app: HttpApp, key: SigningKey, credentials_for: Callable[[str], Any]
 ) -> RegistryProxy:
     """The registry API of image streams (pull-through for `Local` tags)."""
     from ..application.blob_cache import BlobCache
     from ..application.pull_through import PullThrough
-    from ..application.registry_tokens import METADATA_READER, issue
+    from ..application.registry_tokens import METADATA_READER
     from ..application.upstream import Upstream
     from .registry_proxy import RegistryProxy
 
     settings = config.registry_tokens
-
-    def own_token(asked_service: str, repository: str) -> str | None:
-        if asked_service != settings.service:
-            return None
-        access = [{"type": "repository", "name": repository, "actions": ["pull"]}]
-        return issue(key, settings, METADATA_READER, access, service.clock()).token
-
+    own_token = _own_token(key, settings, service.clock, METADATA_READER, "pull")
     cache = BlobCache(config.registry_cache_dir or config.store.data_dir / "blob-cache", config.registry_cache_bytes)
     upstream = Upstream(credentials_for, own_token)
     return RegistryProxy(app, key, settings, PullThrough(service.queries), upstream, cache, service.clock)

@@ -45,12 +45,17 @@ def response(result: PruneResult) -> api.PruneImagesResponse:
         for tag in result.tags
         for revision, item in tag.removed
     ]
-    images = [
-        api.PrunedImage(
-            name=image.digest,
-            docker_image_reference=image.docker_image_reference,
-            created=convert.timestamp(image.created),
+    images = []
+    for image in result.images:
+        registry = result.registry.get(image.digest)
+        images.append(
+            api.PrunedImage(
+                name=image.digest,
+                docker_image_reference=image.docker_image_reference,
+                created=convert.timestamp(image.created),
+                registry_repository=registry.repository if registry else "",
+                registry_deleted=bool(registry and registry.deleted),
+                registry_error=registry.error if registry else "",
+            )
         )
-        for image in result.images
-    ]
     return api.PruneImagesResponse(tag_entries=entries, images=images, dry_run=result.dry_run, position=result.position)

@@ -200,7 +200,8 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
         # nothing more.
         def run() -> api.PruneImagesResponse:
             options = prune_messages.options(request)
-            return prune_messages.response(self.service.pruning.prune(options, request.confirm))
+            prune_registry = request.prune_registry if request.HasField("prune_registry") else True
+            return prune_messages.response(self.service.pruning.prune(options, request.confirm, prune_registry))
 
         return await self._call(context, run)
 

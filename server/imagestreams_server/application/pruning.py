@@ -6,7 +6,7 @@ while it holds those images."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain.image import Image, image_id
 from ..domain.names import StreamName, validate_namespace
@@ -23,6 +23,7 @@ from ..domain.state import StreamState
 from ..store import readmodel
 from ..store.app import EventLog
 from . import unit_of_work
+from .registry_manifests import ManifestDeletion, RegistryManifests
 from .unit_of_work import Context, UnitOfWork
 
 # Streams read from the read model per query, and images removed per save.
@@ -36,6 +37,8 @@ class PruneResult:
     images: list[ImageFacts]
     dry_run: bool
     position: int
+    # By digest, the images whose manifest is (or, in a dry run, would be) deleted in the fronted registry.
+    registry: dict[str, ManifestDeletion] = field(default_factory=dict)
 
 
 class Pruning:
@@ -45,14 +48,18 @@ class Pruning:
         context: Callable[[], Context],
         new_uid: Callable[[], str],
         managed_hosts: Callable[[], set[str]],
+        manifests: RegistryManifests | None = None,
     ) -> None:
         self.log = log
         self.context = context
         self.new_uid = new_uid
         # Registry hosts whose images count as pushed here (`--all=false` prunes only those).
         self.managed_hosts = managed_hosts
+        self.manifests = manifests or RegistryManifests(managed_hosts)
 
-    def prune(self, options: PruneOptions, confirm: bool) -> PruneResult:
+    def prune(self, options: PruneOptions, confirm: bool, prune_registry: bool = True) -> PruneResult:
+        """With `prune_registry`, the removed images' manifests go from the registry the service fronts too (a
+        failure there is reported per image, and the records go either way)."""
         options.validate()
         if options.namespace:
             validate_namespace(options.namespace, "namespace")
@@ -63,12 +70,25 @@ class Pruning:
         if not confirm:
             used = referenced_images(streams, planned)
             doomed = unreferenced_images(images, used, options, now)
-            return PruneResult(planned, doomed, True, self.log.max_position())
+            registry = self._planned_deletions(doomed) if prune_registry else {}
+            return PruneResult(planned, doomed, True, self.log.max_position(), registry)
         trimmed = []
         for name in sorted({StreamName(t.namespace, t.stream) for t in planned}, key=str):
             trimmed.extend(self._trim(name, images, options))
         removed = self._remove_images(options)
-        return PruneResult(trimmed, removed, False, self.log.max_position())
+        # After the records: a manifest deleted first would be lost to an image the re-check kept.
+        registry = (
+            self.manifests.delete({i.digest: i.docker_image_reference for i in removed}) if prune_registry else {}
+        )
+        return PruneResult(trimmed, removed, False, self.log.max_position(), registry)
+
+    def _planned_deletions(self, images: list[ImageFacts]) -> dict[str, ManifestDeletion]:
+        planned = {}
+        for image in images:
+            found = self.manifests.target(image.docker_image_reference)
+            if found is not None:
+                planned[image.digest] = ManifestDeletion(found[1])
+        return planned
 
     def _trim(self, name: StreamName, images: dict[str, ImageFacts], options: PruneOptions) -> list[TrimmedTag]:
         def command(unit: UnitOfWork) -> list[TrimmedTag]:

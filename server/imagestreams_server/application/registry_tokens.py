@@ -37,6 +37,8 @@ MAX_SCOPES = 32
 # The user the server itself is when it reads a pushed image's metadata from the registry (pull only).
 # No `:` in it: Basic authentication ends the user name at the first one.
 METADATA_READER = "imagestreams.registry-reader"
+# The user the server itself is when pruning deletes manifests in the registry (delete only).
+IMAGE_PRUNER = "imagestreams.image-pruner"
 
 
 class ScopeError(ValueError):

@@ -11,6 +11,7 @@ from . import caller
 from .commands import Commands
 from .pruning import Pruning
 from .queries import Queries
+from .registry_manifests import RegistryManifests
 from .unit_of_work import Context
 
 # Changes made by the server itself (background imports), outside any request.
@@ -43,7 +44,8 @@ class Service:
             log, registry_hostname=registry_hostname, registry_public_hostname=registry_public_hostname
         )
         self.commands = Commands(log, self.context, uid, self.queries.position_of)
-        self.pruning = Pruning(log, self.context, uid, self._registry_hosts)
+        manifests = RegistryManifests(self._registry_hosts, registry_hostname)
+        self.pruning = Pruning(log, self.context, uid, self._registry_hosts, manifests)
 
     def _registry_hosts(self) -> set[str]:
         """The hosts of the registry this service fronts: images pushed there are "managed" ones."""

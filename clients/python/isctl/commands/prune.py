@@ -19,7 +19,9 @@ DESCRIPTION = (
     "the rest is trimmed from the status (the log keeps it: `isctl history` and --as-of reads still see it). "
     "Images no stream refers to any more, and older than --keep-younger-than, are removed. Without --confirm "
     "this is a dry run: it prints what it would remove and changes nothing. Needs the `system:image-pruner` "
-    "role (or cluster-admin) cluster-wide. Manifests in the registry are left alone."
+    "role (or cluster-admin) cluster-wide. The manifests of removed images pushed to the registry the service "
+    "fronts are deleted there too (the registry must allow deletes; its garbage collection removes the blobs "
+    "then); --prune-registry=false removes only the records."
 )
 EXAMPLES = """\
 examples:
@@ -31,6 +33,9 @@ examples:
 
   # Only images pushed to the registry this service fronts
   isctl adm prune images --all=false --confirm
+
+  # Remove the records only, and leave the registry alone
+  isctl adm prune images --prune-registry=false --confirm
 """
 DRY_RUN = "Dry run enabled - no modifications will be made. Add --confirm to remove images"
 REGISTRY_LEFT_ALONE = "Only API objects will be removed.  No modifications to the image registry will be made."
@@ -68,6 +73,13 @@ def add_parser(areas: Subparsers, parents: list[argparse.ArgumentParser]) -> arg
         help="also prune images imported from other registries (default true; false: only images pushed to "
         "the registry this service fronts)",
     )
+    add_bool_flag(
+        parser,
+        "--prune-registry",
+        default=True,
+        help="also delete the removed images' manifests in the registry the service fronts (default true; "
+        "false: only the records)",
+    )
     add_bool_flag(parser, "--confirm", help="remove; without it, only print what would be removed")
     parser.add_argument("-o", "--output", choices=DATA_FORMATS, help="output format (default: oc's report)")
     parser.set_defaults(run=run)
@@ -86,13 +98,15 @@ def run(args: argparse.Namespace, context: Context) -> int:
             keep_younger_than=keep_younger_than,
             all=args.all,
             confirm=args.confirm,
+            prune_registry=args.prune_registry,
         )
     if args.output:
         print_one(response, args.output, context.out)
         return 0
     if response.dry_run:
         context.err.write(DRY_RUN + "\n")
-    context.err.write(REGISTRY_LEFT_ALONE + "\n")
+    if not args.prune_registry:
+        context.err.write(REGISTRY_LEFT_ALONE + "\n")
     print_report(response, context)
     return 0
 
@@ -114,6 +128,17 @@ def print_report(response: api.PruneImagesResponse, context: Context) -> None:
             for e in response.tag_entries
         ]
         print_table(("STREAM", "TAG", "REVISION", "IMAGE", "REFERENCE"), rows, out)
+    in_registry = [image for image in response.images if image.registry_repository]
+    if in_registry:
+        # oc deletes (and lists) the registry's manifests before the image objects; its errors go to stderr.
+        out.write("\nDeleting registry repository manifest data ...\n")
+        print_table(("REPO", "IMAGE"), [(image.registry_repository, image.name) for image in in_registry], out)
+        for image in in_registry:
+            if image.registry_error:
+                context.err.write(
+                    f"error deleting manifest {image.name} from repository {image.registry_repository}: "
+                    f"{image.registry_error}\n"
+                )
     if response.images:
         out.write("\nDeleting images from server ...\n")
         print_table(("IMAGE",), [(image.name,) for image in response.images], out)

@@ -458,18 +458,20 @@ class ListBuilderImagesResponse(_message.Message):
     def __init__(self, builder_images: _Optional[_Iterable[_Union[BuilderImage, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
 
 class PruneImagesRequest(_message.Message):
-    __slots__ = ("keep_tag_revisions", "keep_younger_than", "all", "confirm", "namespace")
+    __slots__ = ("keep_tag_revisions", "keep_younger_than", "all", "confirm", "namespace", "prune_registry")
     KEEP_TAG_REVISIONS_FIELD_NUMBER: _ClassVar[int]
     KEEP_YOUNGER_THAN_FIELD_NUMBER: _ClassVar[int]
     ALL_FIELD_NUMBER: _ClassVar[int]
     CONFIRM_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    PRUNE_REGISTRY_FIELD_NUMBER: _ClassVar[int]
     keep_tag_revisions: int
     keep_younger_than: _duration_pb2.Duration
     all: bool
     confirm: bool
     namespace: str
-    def __init__(self, keep_tag_revisions: _Optional[int] = ..., keep_younger_than: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., all: _Optional[bool] = ..., confirm: _Optional[bool] = ..., namespace: _Optional[str] = ...) -> None: ...
+    prune_registry: bool
+    def __init__(self, keep_tag_revisions: _Optional[int] = ..., keep_younger_than: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., all: _Optional[bool] = ..., confirm: _Optional[bool] = ..., namespace: _Optional[str] = ..., prune_registry: _Optional[bool] = ...) -> None: ...
 
 class PrunedTagEntry(_message.Message):
     __slots__ = ("namespace", "stream", "tag", "revision", "image", "docker_image_reference", "created")
@@ -490,14 +492,20 @@ class PrunedTagEntry(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., stream: _Optional[str] = ..., tag: _Optional[str] = ..., revision: _Optional[int] = ..., image: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PrunedImage(_message.Message):
-    __slots__ = ("name", "docker_image_reference", "created")
+    __slots__ = ("name", "docker_image_reference", "created", "registry_repository", "registry_deleted", "registry_error")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOCKER_IMAGE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    REGISTRY_REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    REGISTRY_DELETED_FIELD_NUMBER: _ClassVar[int]
+    REGISTRY_ERROR_FIELD_NUMBER: _ClassVar[int]
     name: str
     docker_image_reference: str
     created: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    registry_repository: str
+    registry_deleted: bool
+    registry_error: str
+    def __init__(self, name: _Optional[str] = ..., docker_image_reference: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registry_repository: _Optional[str] = ..., registry_deleted: _Optional[bool] = ..., registry_error: _Optional[str] = ...) -> None: ...
 
 class PruneImagesResponse(_message.Message):
     __slots__ = ("tag_entries", "images", "dry_run", "position")

@@ -415,6 +415,13 @@ export interface PruneImagesRequest {
    * namespace, and images.
    */
   namespace: string;
+  /**
+   * The manifests of removed images pushed to the registry this service fronts (their pull spec names
+   * `--registry-hostname` or its public name) are deleted there too, through the registry API; a registry
+   * that refuses or cannot be reached is reported per image and does not stop the prune. false: only the
+   * records are removed. Unset: true (as `oc adm prune images --prune-registry`).
+   */
+  pruneRegistry?: boolean | undefined;
 }
 
 /** A status history entry pruning removes (or would remove). */
@@ -433,7 +440,25 @@ export interface PrunedImage {
   /** The digest. */
   name: string;
   dockerImageReference: string;
-  created: Date | undefined;
+  created:
+    | Date
+    | undefined;
+  /**
+   * The repository (NAMESPACE/NAME) of the registry this service fronts whose manifest of the image is (or,
+   * in a dry run, would be) deleted; empty when the registry is left alone (an image from another registry,
+   * or `prune_registry` false).
+   */
+  registryRepository: string;
+  /**
+   * The registry no longer holds the manifest (deleted by this run, or already gone). Blobs stay until the
+   * registry's own garbage collection.
+   */
+  registryDeleted: boolean;
+  /**
+   * Why the manifest could not be deleted (deletes not enabled in the registry, the registry unreachable,
+   * ...); the image's record is removed either way.
+   */
+  registryError: string;
 }
 
 export interface PruneImagesResponse {
@@ -5268,7 +5293,14 @@ export const ListBuilderImagesResponse: MessageFns<ListBuilderImagesResponse> = 
 };
 
 function createBasePruneImagesRequest(): PruneImagesRequest {
-  return { keepTagRevisions: undefined, keepYoungerThan: undefined, all: undefined, confirm: false, namespace: "" };
+  return {
+    keepTagRevisions: undefined,
+    keepYoungerThan: undefined,
+    all: undefined,
+    confirm: false,
+    namespace: "",
+    pruneRegistry: undefined,
+  };
 }
 
 export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
@@ -5287,6 +5319,9 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
     }
     if (message.namespace !== "") {
       writer.uint32(42).string(message.namespace);
+    }
+    if (message.pruneRegistry !== undefined) {
+      writer.uint32(48).bool(message.pruneRegistry);
     }
     return writer;
   },
@@ -5344,6 +5379,14 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
             message.namespace = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pruneRegistry = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5371,6 +5414,11 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
       all: isSet(object.all) ? globalThis.Boolean(object.all) : undefined,
       confirm: isSet(object.confirm) ? globalThis.Boolean(object.confirm) : false,
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      pruneRegistry: isSet(object.pruneRegistry)
+        ? globalThis.Boolean(object.pruneRegistry)
+        : isSet(object.prune_registry)
+        ? globalThis.Boolean(object.prune_registry)
+        : undefined,
     };
   },
 
@@ -5391,6 +5439,9 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
     }
+    if (message.pruneRegistry !== undefined) {
+      obj.pruneRegistry = message.pruneRegistry;
+    }
     return obj;
   },
 
@@ -5406,6 +5457,7 @@ export const PruneImagesRequest: MessageFns<PruneImagesRequest> = {
     message.all = object.all ?? undefined;
     message.confirm = object.confirm ?? false;
     message.namespace = object.namespace ?? "";
+    message.pruneRegistry = object.pruneRegistry ?? undefined;
     return message;
   },
 };
@@ -5580,7 +5632,14 @@ export const PrunedTagEntry: MessageFns<PrunedTagEntry> = {
 };
 
 function createBasePrunedImage(): PrunedImage {
-  return { name: "", dockerImageReference: "", created: undefined };
+  return {
+    name: "",
+    dockerImageReference: "",
+    created: undefined,
+    registryRepository: "",
+    registryDeleted: false,
+    registryError: "",
+  };
 }
 
 export const PrunedImage: MessageFns<PrunedImage> = {
@@ -5593,6 +5652,15 @@ export const PrunedImage: MessageFns<PrunedImage> = {
     }
     if (message.created !== undefined) {
       Timestamp.encode(toTimestamp(message.created), writer.uint32(26).fork()).join();
+    }
+    if (message.registryRepository !== "") {
+      writer.uint32(34).string(message.registryRepository);
+    }
+    if (message.registryDeleted !== false) {
+      writer.uint32(40).bool(message.registryDeleted);
+    }
+    if (message.registryError !== "") {
+      writer.uint32(50).string(message.registryError);
     }
     return writer;
   },
@@ -5634,6 +5702,30 @@ export const PrunedImage: MessageFns<PrunedImage> = {
             message.created = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.registryRepository = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.registryDeleted = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.registryError = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5655,6 +5747,21 @@ export const PrunedImage: MessageFns<PrunedImage> = {
         ? globalThis.String(object.docker_image_reference)
         : "",
       created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
+      registryRepository: isSet(object.registryRepository)
+        ? globalThis.String(object.registryRepository)
+        : isSet(object.registry_repository)
+        ? globalThis.String(object.registry_repository)
+        : "",
+      registryDeleted: isSet(object.registryDeleted)
+        ? globalThis.Boolean(object.registryDeleted)
+        : isSet(object.registry_deleted)
+        ? globalThis.Boolean(object.registry_deleted)
+        : false,
+      registryError: isSet(object.registryError)
+        ? globalThis.String(object.registryError)
+        : isSet(object.registry_error)
+        ? globalThis.String(object.registry_error)
+        : "",
     };
   },
 
@@ -5669,6 +5776,15 @@ export const PrunedImage: MessageFns<PrunedImage> = {
     if (message.created !== undefined) {
       obj.created = message.created.toISOString();
     }
+    if (message.registryRepository !== "") {
+      obj.registryRepository = message.registryRepository;
+    }
+    if (message.registryDeleted !== false) {
+      obj.registryDeleted = message.registryDeleted;
+    }
+    if (message.registryError !== "") {
+      obj.registryError = message.registryError;
+    }
     return obj;
   },
 
@@ -5680,6 +5796,9 @@ export const PrunedImage: MessageFns<PrunedImage> = {
     message.name = object.name ?? "";
     message.dockerImageReference = object.dockerImageReference ?? "";
     message.created = object.created ?? undefined;
+    message.registryRepository = object.registryRepository ?? "";
+    message.registryDeleted = object.registryDeleted ?? false;
+    message.registryError = object.registryError ?? "";
     return message;
   },
 };
