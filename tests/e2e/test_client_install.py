@@ -31,10 +31,11 @@ from packaging.utils import canonicalize_name
 
 from tests.e2e.conftest import ServeProcess
 from tests.e2e.support import isctl_environment, push
+from tests.support.distributions import PROJECTS, dependency_closure
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
-LOCAL = {"imagestreams-api": "proto/python", "imagestreams-client": "clients/python"}
+LOCAL = {name: PROJECTS[name] for name in ("imagestreams-api", "imagestreams-client")}
 SERVER_ONLY = ("imagestreams_server", "eventsourcing", "psycopg", "cryptography", "starlette", "uvicorn")
 
 
@@ -54,26 +55,6 @@ def wheel_metadata(wheel: Path) -> tuple[list[str], dict[str, str]]:
     headers = {key: value for key, value in meta.items() if key != "Requires-Dist"}
     headers["Requires-Dist"] = "\n".join(meta.get_all("Requires-Dist") or [])
     return names, headers
-
-
-def closure(requirements: list[str]) -> set[str]:
-    """The installed distributions the requirements bring in, transitively (extras and markers followed)."""
-    seen: set[str] = set()
-    todo = [Requirement(r) for r in requirements]
-    while todo:
-        requirement = todo.pop()
-        name = canonicalize_name(requirement.name)
-        if name in LOCAL or name in seen:
-            continue
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
-            continue
-        seen.add(name)
-        for text in metadata.requires(name) or []:
-            nested = Requirement(text)
-            if nested.marker is None or any(nested.marker.evaluate({"extra": e}) for e in requirement.extras or {""}):
-                nested.marker = None
-                todo.append(nested)
-    return seen
 
 
 def copy_distribution(name: str, site: Path) -> None:
@@ -113,7 +94,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     python = venv / "bin" / "python"
     site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
     requirements = [r for w in wheels.values() for r in wheel_metadata(w)[1]["Requires-Dist"].splitlines() if r]
-    for name in sorted(closure(requirements)):
+    for name in sorted(dependency_closure(requirements)):
         copy_distribution(name, site)
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
          *map(str, wheels.values())])  # fmt: skip

@@ -19,12 +19,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from setuptools import find_packages
 
+from tests.support.distributions import PROJECTS, dependency_closure
+
 ROOT = Path(__file__).resolve().parents[2]
-PROJECTS = {
-    "imagestreams-api": "proto/python",
-    "imagestreams-server": "server",
-    "imagestreams-client": "clients/python",
-}
 # What each distribution's code may import besides the standard library and its declared dependencies.
 OWN_PACKAGES = {
     "imagestreams-api": {"imagestreams"},
@@ -106,26 +103,6 @@ def imports(directory: str) -> Iterator[tuple[Path, str, bool]]:
                 continue
             for name in names:
                 yield path, name.split(".")[0], id(node) not in lazy
-
-
-def dependency_closure(requirements: list[str]) -> set[str]:
-    """The distributions the requirements bring in, following the installed distributions' own requirements."""
-    seen: set[str] = set()
-    todo = [Requirement(r) for r in requirements]
-    while todo:
-        requirement = todo.pop()
-        name = canonicalize_name(requirement.name)
-        unused = requirement.marker is not None and not requirement.marker.evaluate({"extra": ""})
-        if name in seen or name in PROJECTS or unused:
-            continue
-        seen.add(name)
-        for text in metadata.requires(name) or []:
-            nested = Requirement(text)
-            extras = requirement.extras or {""}
-            if not nested.marker or any(nested.marker.evaluate({"extra": e}) for e in extras):
-                nested.marker = None
-                todo.append(nested)
-    return seen
 
 
 @pytest.mark.parametrize("name", sorted(PROJECTS))
