@@ -1,5 +1,9 @@
 """Read models: current streams, images and every tag move, kept beside the log and derived only from it.
 
+A tag's status history is a row per entry (`is_tag_status_items`), written from the events that change it: a
+move inserts one row, an in-place update replaces the newest, a trim deletes the trimmed ones. So a save costs
+what it changed, whatever the history's length, instead of rewriting a row that grows with every move.
+
 `project` runs inside the transaction that appends the events (so a write is visible to the next read) and
 `rebuild` runs the same code over the whole log. Both record the log position the tables reflect in
 `is_tracking`, in the same transaction as the rows.
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..domain.history import TagEvent
+from ..domain.history import HistoryChange, TagCondition, TagEvent
 from ..domain.image import Image
 from ..domain.imagestream import ImageStream, move_cause_of
 from ..domain.secret import Secret
@@ -21,11 +25,10 @@ from ..domain.state import StreamState, TagStatus
 from ..domain.tags import TagSpec
 from . import access_rows, secret_rows, tracking
 from .sql import Sql, keyset_where
-from .status_json import status_json
 
 TRACKING_NAME = "readmodels"
 # The shape of the tables below: tables written by an older shape are dropped and rebuilt from the log at start.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_TRACKING_NAME = "readmodels-schema"
 
 SCHEMA = (
@@ -41,8 +44,17 @@ SCHEMA = (
         tag TEXT NOT NULL,
         position BIGINT NOT NULL,
         spec TEXT,
-        status TEXT,
+        conditions TEXT,
         PRIMARY KEY (namespace, stream, tag))""",
+    # A tag's status history, an entry a row; `seq` is the log position of the event that wrote the entry, so
+    # the newest entry has the highest.
+    """CREATE TABLE IF NOT EXISTS is_tag_status_items (
+        namespace TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (namespace, stream, tag, seq))""",
     """CREATE TABLE IF NOT EXISTS is_images (
         digest TEXT PRIMARY KEY,
         position BIGINT NOT NULL,
@@ -70,6 +82,7 @@ SCHEMA = (
 TABLES = (
     "is_streams",
     "is_tags",
+    "is_tag_status_items",
     "is_images",
     "is_tag_history",
     "is_tracking",
@@ -176,7 +189,10 @@ def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
 
 
 def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
-    """One row per tag an event moved or removed (a deleted stream removes all of its tags)."""
+    """One row per tag an event moved or removed (a deleted stream removes all of its tags), and the status
+    history rows the event changed."""
+    if isinstance(event, ImageStream.Event):
+        _write_status_items(sql, position, event)
     move_cause = ""
     if isinstance(event, ImageStream.TagStatusChanged):
         rows = [(event.tag, event.change, json.dumps(event.current), _json_or_none(event.previous))]
@@ -213,6 +229,45 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
         )
 
 
+_STATUS_ITEMS_KEY = "namespace = %s AND stream = %s AND tag = %s"
+
+
+def _write_status_items(sql: Sql, position: int, event: Any) -> None:
+    """Keeps `is_tag_status_items` what the events' `apply` makes of a tag's `status.items`: the same steps,
+    on rows instead of a list (tests/integration/test_rebuild.py and the read tests compare the two)."""
+    key = _stream_of(event.originator_id)
+    if isinstance(event, ImageStream.Created | ImageStream.Recreated | ImageStream.Deleted):
+        sql.execute("DELETE FROM is_tag_status_items WHERE namespace = %s AND stream = %s", key)
+    elif isinstance(event, ImageStream.TagDeleted):
+        sql.execute(f"DELETE FROM is_tag_status_items WHERE {_STATUS_ITEMS_KEY}", (*key, event.tag))
+    elif isinstance(event, ImageStream.TagStatusChanged):
+        if event.change != HistoryChange.MOVED.value:
+            # In place: the newest entry is replaced (by one that sorts newest again).
+            sql.execute(
+                f"DELETE FROM is_tag_status_items WHERE {_STATUS_ITEMS_KEY} AND seq ="
+                f" (SELECT MAX(seq) FROM is_tag_status_items WHERE {_STATUS_ITEMS_KEY})",
+                (*key, event.tag, *key, event.tag),
+            )
+        sql.execute(
+            "INSERT INTO is_tag_status_items (namespace, stream, tag, seq, entry) VALUES (%s, %s, %s, %s, %s)",
+            (*key, event.tag, position, _entry_text(event.current)),
+        )
+    elif isinstance(event, ImageStream.TagHistoryPruned) and event.removed:
+        # `apply` removes every entry equal to a removed one; entries are kept in one canonical text, so equal
+        # entries have equal texts.
+        removed = sorted({_entry_text(item) for item in event.removed})
+        sql.execute(
+            f"DELETE FROM is_tag_status_items WHERE {_STATUS_ITEMS_KEY}"
+            f" AND entry IN ({', '.join(['%s'] * len(removed))})",
+            (*key, event.tag, *removed),
+        )
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    """A history entry's one text: what `TagEvent` makes of it, so two equal entries are stored alike."""
+    return json.dumps(TagEvent.from_dict(entry).to_dict())
+
+
 def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) -> None:
     """Writes an aggregate's row; for a stream also the rows of the tags `changes` names (all of its tags
     when an event rewrote every tag), so a save costs what it changed, not the size of the stream's whole
@@ -236,16 +291,19 @@ def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) 
             if spec is None and status is None:
                 sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s AND tag = %s", (*key, tag))
                 continue
+            # The status's entries have rows of their own (`_write_status_items`); this row says whether the tag
+            # has a status at all, and holds its conditions.
             sql.execute(
-                "INSERT INTO is_tags (namespace, stream, tag, position, spec, status) VALUES (%s, %s, %s, %s, %s, %s)"
+                "INSERT INTO is_tags (namespace, stream, tag, position, spec, conditions)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (namespace, stream, tag) DO UPDATE SET position = excluded.position,"
-                " spec = excluded.spec, status = excluded.status",
+                " spec = excluded.spec, conditions = excluded.conditions",
                 (
                     *key,
                     tag,
                     changes.named.get(tag, every),
                     _json_or_none(spec.to_dict() if spec else None),
-                    status_json(status) if status else None,
+                    _json_or_none([c.to_dict() for c in status.conditions] if status else None),
                 ),
             )
     elif isinstance(aggregate, Image):
@@ -421,13 +479,21 @@ def tag_moves(
 def _stream(sql: Sql, row: Any, tag: str | None) -> StoredStream:
     state = StreamState.from_dict(json.loads(row["doc"]))
     params: tuple[Any, ...] = (state.namespace, state.name)
-    query = "SELECT tag, spec, status FROM is_tags WHERE namespace = %s AND stream = %s"
+    where = "namespace = %s AND stream = %s"
     if tag is not None:
-        query += " AND tag = %s"
+        where += " AND tag = %s"
         params = (*params, tag)
-    for tag_row in sql.execute(query, params).fetchall():
+    for tag_row in sql.execute(f"SELECT tag, spec, conditions FROM is_tags WHERE {where}", params).fetchall():
         if tag_row["spec"]:
             state.spec_tags[tag_row["tag"]] = TagSpec.from_dict(json.loads(tag_row["spec"]))
-        if tag_row["status"]:
-            state.status_tags[tag_row["tag"]] = TagStatus.from_dict(json.loads(tag_row["status"]))
+        if tag_row["conditions"] is not None:
+            conditions = [TagCondition.from_dict(c) for c in json.loads(tag_row["conditions"])]
+            state.status_tags[tag_row["tag"]] = TagStatus(conditions=conditions)
+    items = sql.execute(
+        f"SELECT tag, entry FROM is_tag_status_items WHERE {where} ORDER BY tag, seq DESC", params
+    ).fetchall()
+    for item in items:
+        status = state.status_tags.get(item["tag"])
+        if status is not None:
+            status.items.append(TagEvent.from_dict(json.loads(item["entry"])))
     return StoredStream(state, int(row["position"]))
