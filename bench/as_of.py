@@ -24,8 +24,8 @@ calls of each:
   get, get@...     GetImageStreamTag of h<N>:t, the same way.
 
 Per run, the median latency of each; the report gives the median of those over the runs and their min-max,
-and the events table's size per event (what the log costs to keep). The database is dropped at the end. Not
-part of the test suite.
+and the sizes of the events table per event (what the log costs to keep) and of the snapshots table. The
+database is dropped at the end. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -147,8 +147,27 @@ def events_size(database_url: str) -> tuple[int, int]:
     return int(count[0] if count else 0), int(size[0] if size else 0)
 
 
+def snapshots_size(database_url: str) -> tuple[int, int]:
+    """(rows, bytes with indexes) of the snapshots table (0, 0 without one)."""
+    with psycopg.connect(database_url, connect_timeout=10) as conn:
+        row = conn.execute(
+            "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables"
+            " WHERE table_name LIKE '%%snapshots' LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return 0, 0
+        count = conn.execute(f"SELECT count(*) FROM {row[0]}").fetchone()
+        size = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (row[0],)).fetchone()
+    return int(count[0] if count else 0), int(size[0] if size else 0)
+
+
 def report(
-    runs: Sequence[Run], histories: Sequence[History], size: tuple[int, int], args: argparse.Namespace, pg: str
+    runs: Sequence[Run],
+    histories: Sequence[History],
+    size: tuple[int, int],
+    args: argparse.Namespace,
+    pg: str,
+    snapshots: tuple[int, int] = (0, 0),
 ) -> list[str]:
     lines = [
         f"`bench/as_of.py --runs {args.runs} --calls {args.calls} --moves {args.moves} "
@@ -175,6 +194,12 @@ def report(
     rows, total = size
     mib = total / 1024 / 1024
     lines += ["", f"Events table: {rows:,} events, {mib:.1f} MiB with indexes, {total / rows:.0f} bytes per event."]
+    count, snapshot_bytes = snapshots
+    if count:
+        lines.append(
+            f"Snapshots table: {count:,} snapshots, {snapshot_bytes / 1024 / 1024:.1f} MiB with indexes, "
+            f"{snapshot_bytes / count:,.0f} bytes per snapshot, {snapshot_bytes / rows:.0f} bytes per event of the log."
+        )
     return lines
 
 
@@ -212,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             with server_process(url, *limit, known_token=token) as server:
                 runs.append(one_run(server.address, server.metadata, histories, args.calls))
         size = events_size(url)
-    print("\n".join(report(runs, histories, size, args, server_version(args.database_url))))
+        snapshots = snapshots_size(url)
+    print("\n".join(report(runs, histories, size, args, server_version(args.database_url), snapshots)))
     return 0
 
 
