@@ -233,3 +233,45 @@ def test_a_large_blob_streams_through_without_the_server_holding_it(setup: Setup
     print(f"server memory grew by {grown_mib:.1f} MiB while a {BIG >> 20} MiB blob streamed through")
     assert grown_mib < 32, grown_mib
     assert json.loads((out / "manifest.json").read_text())["layers"][0]["digest"] == digest
+
+
+def test_a_blob_that_does_not_match_its_digest_is_cut_short_and_not_kept(setup: Setup) -> None:
+    layer = os.urandom(3 * 1024 * 1024 + 5)  # a few relay chunks, the last one short
+    config = support.image_config(diff_ids=[support.sha256(b"tampered")])
+    image = support.BuiltImage(
+        support.manifest_body(config, [layer]), support.DOCKER_MANIFEST, config, (layer,), "amd64", "linux"
+    )
+    with setup.upstream.pusher() as push:
+        push.image("private/tampered", "v1", image)
+    digest = support.sha256(layer)
+    setup.local_tag("tampered", f"{setup.upstream.host}/private/tampered:v1")
+    # The upstream's stored copy goes bad after the push (distribution serves its files as they are): the same
+    # length, only the last byte differs, so every chunk but the last is still right.
+    hexdigest = digest.removeprefix("sha256:")
+    stored = setup.upstream.workdir / "data/docker/registry/v2/blobs/sha256" / hexdigest[:2] / hexdigest / "data"
+    stored.write_bytes(layer[:-1] + bytes([layer[-1] ^ 0xFF]))
+    token = puller(setup, "pt-tampered")
+    bearer = {"Authorization": f"Bearer {_registry_token(setup, token, 'repository:team/tampered:pull')}"}
+    url = f"http://{setup.http}/v2/team/tampered/blobs/{digest}"
+    for _ in range(2):  # the second pull finds nothing cached and fails the same way
+        received = 0
+        with pytest.raises(httpx.TransportError), httpx.stream("GET", url, headers=bearer) as response:
+            assert response.status_code == 200 and response.headers["Content-Length"] == str(len(layer))
+            for chunk in response.iter_raw():
+                received += len(chunk)
+        # Cut off before the end: never the whole (wrong) blob.
+        assert received < len(layer)
+        # Nothing kept, and the partial file goes (removed on the relay's thread once the transfer is over).
+        deadline = time.monotonic() + 10
+        while _leftovers(setup, hexdigest) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _leftovers(setup, hexdigest) == []
+
+
+def _leftovers(setup: Setup, hexdigest: str) -> list[str]:
+    return [p.name for p in (setup.workdir / "cache").iterdir() if hexdigest in p.name or p.name.endswith(".partial")]
+
+
+def _registry_token(setup: Setup, token: str, scope: str) -> str:
+    headers = {"Authorization": f"Bearer {token}"}
+    return str(httpx.get(f"http://{setup.http}/v2/token", params={"scope": scope}, headers=headers).json()["token"])

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -149,7 +149,6 @@ class HttpSide:
         self.token_key: SigningKey | None = None
         # Run once the server has stopped (clients it owns).
         self.on_stop: list[Callable[[], None]] = []
-        self.on_stop_async: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]), name="http")
@@ -170,8 +169,6 @@ class HttpSide:
         self._socket.close()
         for callback in self.on_stop:
             callback()
-        for closing in self.on_stop_async:
-            await closing()
 
 
 async def start_http_side(
@@ -223,10 +220,11 @@ async def start_http_side(
         side = HttpSide(listen, app.build())
     except OSError:
         registry.close()
+        proxy.close()
         raise
     side.token_key = key
     side.on_stop.append(registry.close)
-    side.on_stop_async.append(proxy.upstream.close)
+    side.on_stop.append(proxy.close)
     await side.start()
     return side
 

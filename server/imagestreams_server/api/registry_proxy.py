@@ -7,27 +7,33 @@ answered 401 with a Bearer challenge naming this address's `/v2/token`. What is 
 image of the stream (`application/pull_through`), else 404. Manifests are fetched by digest from the image's
 source registry and verified before they are sent; blobs stream through without being held in memory,
 hashed on the way into a bounded on-disk cache, and a blob whose bytes do not match its digest is cut off
-(the client sees a broken transfer, never wrong bytes presented as whole) and not kept.
+before its last chunk (the client sees a broken transfer, never wrong bytes presented as whole) and not kept
+(`blob_relay`).
+
+The upstream is read on the proxy's own threads (`Upstream` is blocking), never on the event loop, and not on
+the server's worker threads, which a slow upstream would otherwise hold (docs/performance.md, "Pull-through").
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..application.blob_cache import BlobCache, DigestMismatch
-from ..application.pull_through import SHA256_RE, PullThrough
+from ..application.blob_cache import BlobCache
+from ..application.pull_through import SHA256_RE, PullThrough, Source
 from ..application.registry_tokens import SigningKey, TokenSettings, allows_pull
 from ..application.upstream import MANIFEST_ACCEPT, Upstream, UpstreamError
+from .blob_relay import BlobRelay
 
 if TYPE_CHECKING:
     from .http_app import HttpApp
@@ -36,8 +42,18 @@ log = logging.getLogger(__name__)
 
 API_HEADERS = {"Docker-Distribution-API-Version": "registry/2.0"}
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-# Blobs move in chunks this large: each chunk costs a trip through the event loop (and, from a file, a thread).
+# Blobs move in chunks this large: each chunk costs a trip through the event loop and a thread.
 RELAY_CHUNK = 1024 * 1024
+# Threads for upstream work: a cold blob transfer holds one while it reads ahead and one while it writes the
+# cache, neither while it waits for a slow client; a manifest holds one while it is fetched. Past this many at
+# once, the work waits its turn.
+UPSTREAM_THREADS = 16
+
+_T = TypeVar("_T")
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _BlobFile(FileResponse):
@@ -62,6 +78,15 @@ class RegistryProxy:
         self.upstream = upstream
         self.cache = cache
         self.clock = clock
+        self._threads = ThreadPoolExecutor(UPSTREAM_THREADS, thread_name_prefix="upstream")
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        self.upstream.close()
+
+    async def _upstream(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Runs upstream work (blocking: network, cache files) on this proxy's threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
     def routes(self) -> list[Route]:
         return [
@@ -101,18 +126,11 @@ class RegistryProxy:
         if source is None:
             return _error(404, "MANIFEST_UNKNOWN", "manifest unknown to this image stream")
         try:
-            response = await self.upstream.open(source, namespace, f"manifests/{source.digest}", MANIFEST_ACCEPT)
+            content, media_type = await self._upstream(self._fetch_manifest, source, namespace)
         except UpstreamError as error:
             return _upstream_error(error, "MANIFEST_UNKNOWN")
-        try:
-            content = b""
-            async for chunk in response.aiter_bytes():
-                content += chunk
-                if len(content) > MAX_MANIFEST_BYTES:
-                    return _error(502, "UNAVAILABLE", "the source registry's manifest is too large")
-            media_type = response.headers.get("content-type", "")
-        finally:
-            await response.aclose()
+        except _TooLarge:
+            return _error(502, "UNAVAILABLE", "the source registry's manifest is too large")
         if "sha256:" + hashlib.sha256(content).hexdigest() != source.digest:
             log.warning("manifest %s from %s does not match its digest; not served", source.digest, source.host)
             return _error(502, "UNAVAILABLE", "the source registry's manifest does not match its digest")
@@ -123,6 +141,21 @@ class RegistryProxy:
             "Content-Length": str(len(content)),
         }
         return Response(b"" if request.method == "HEAD" else content, headers=headers)
+
+    def _fetch_manifest(self, source: Source, namespace: str) -> tuple[bytes, str]:
+        """The manifest's bytes and media type from its source registry (on a thread)."""
+        response = self.upstream.open(source, namespace, f"manifests/{source.digest}", MANIFEST_ACCEPT)
+        try:
+            content = b""
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > MAX_MANIFEST_BYTES:
+                    raise _TooLarge
+            return content, response.headers.get("content-type", "")
+        except httpx.HTTPError as error:
+            raise UpstreamError(502, f"reading from the source registry failed: {type(error).__name__}") from None
+        finally:
+            response.close()
 
     async def blob(self, request: Request) -> Response:
         namespace, stream, digest = (request.path_params[k] for k in ("namespace", "stream", "digest"))
@@ -142,57 +175,18 @@ class RegistryProxy:
                 return Response(headers={**headers, "Content-Length": str(size)}, media_type="application/octet-stream")
             return _BlobFile(cached, headers=headers, media_type="application/octet-stream")
         try:
-            response = await self.upstream.open(source, namespace, f"blobs/{digest}")
+            response = await self._upstream(self.upstream.open, source, namespace, f"blobs/{digest}")
         except UpstreamError as error:
             return _upstream_error(error, "BLOB_UNKNOWN")
         length = response.headers.get("content-length")
         if length and length.isdigit():
             headers["Content-Length"] = length
         if request.method == "HEAD":
-            await response.aclose()
+            await self._upstream(response.close)
             return Response(headers=headers, media_type="application/octet-stream")
-        return StreamingResponse(self._relay(response, digest), headers=headers, media_type="application/octet-stream")
-
-    async def _relay(self, response: object, digest: str) -> AsyncIterator[bytes]:
-        writer = self.cache.writer(digest)
-        loop = asyncio.get_running_loop()
-        # Hashing and writing a chunk run on a thread while the chunk goes to the client (both let go of the
-        # GIL): the cache costs the relay little. One chunk at a time, in order.
-        pending: asyncio.Future[None] | None = None
-        done = False
-        try:
-            # Raw: the blob's own bytes (asked for with `Accept-Encoding: identity`), gathered into large chunks.
-            gathered: list[bytes] = []
-            size = 0
-            async for piece in response.aiter_raw():  # type: ignore[attr-defined]
-                gathered.append(piece)
-                size += len(piece)
-                if size < RELAY_CHUNK:
-                    continue
-                chunk, gathered, size = b"".join(gathered), [], 0
-                if pending is not None:
-                    await pending
-                pending = loop.run_in_executor(None, writer.write, chunk)
-                yield chunk
-            if pending is not None:
-                await pending
-            if gathered:
-                chunk = b"".join(gathered)
-                writer.write(chunk)
-                yield chunk
-            done = True
-        finally:
-            await response.aclose()  # type: ignore[attr-defined]
-            if not done:
-                if pending is not None:
-                    with contextlib.suppress(Exception):
-                        await pending
-                writer.abandon()
-        try:
-            writer.finish()
-        except DigestMismatch:
-            log.warning("blob %s from the source registry does not match its digest; not kept", digest)
-            raise
+        writer = self.cache.writer(digest, int(length) if length and length.isdigit() else None)
+        relay = BlobRelay(response, writer, self._threads, RELAY_CHUNK)
+        return StreamingResponse(relay.chunks(), headers=headers, media_type="application/octet-stream")
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

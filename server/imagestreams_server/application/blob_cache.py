@@ -14,6 +14,7 @@ import os
 import threading
 import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ class BlobCache:
             return None
         return path
 
-    def writer(self, digest: str) -> BlobWriter:
-        return BlobWriter(self, digest)
+    def writer(self, digest: str, size: int | None = None) -> BlobWriter:
+        """A writer for the blob; `size` (when the upstream says it) spares writing a blob too large to keep."""
+        return BlobWriter(self, digest, size)
 
     def _commit(self, temporary: Path, digest: str) -> None:
         os.replace(temporary, self._path(digest))
@@ -79,33 +81,75 @@ class BlobCache:
 
 
 class BlobWriter:
-    """Writes a blob as it streams, hashing it; `finish` keeps it only when the digest matches."""
+    """Writes a blob as it streams, hashing it; `finish` keeps it only when the digest matches. Blocking (file
+    writes), so called on a worker thread.
 
-    def __init__(self, cache: BlobCache, digest: str) -> None:
+    The relay hashes (`hash`, then `verify`) and stores (`store`, then `commit`) on separate threads, each in
+    the blob's order; `write` and `finish` do both. A blob larger than the cache (`size`, when known) or one
+    whose file cannot be written is only hashed: it streams through and is not kept.
+    """
+
+    def __init__(self, cache: BlobCache, digest: str, size: int | None = None) -> None:
         self.cache = cache
         self.digest = digest
         self.temporary = cache.directory / f"{uuid.uuid4().hex}.partial"
-        self._file = open(self.temporary, "wb")  # noqa: SIM115 (closed by finish or abandon)
+        self._file: BinaryIO | None = None
+        if size is None or size <= cache.max_bytes:
+            try:
+                self._file = open(self.temporary, "wb")  # noqa: SIM115 (closed by commit or abandon)
+            except OSError as error:
+                log.warning("blob cache: %s not kept: %s", digest, error.strerror or error)
         self._hash = hashlib.sha256()
         self.size = 0
 
     def write(self, chunk: bytes) -> None:
-        self._hash.update(chunk)
-        self._file.write(chunk)
-        self.size += len(chunk)
+        self.hash(chunk)
+        self.store(chunk)
 
     def finish(self) -> None:
         """Keeps the blob; raises DigestMismatch (and keeps nothing) when the bytes are not the digest's."""
-        self._file.close()
+        try:
+            self.verify()
+        except DigestMismatch:
+            self.abandon()
+            raise
+        self.commit()
+
+    def hash(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def verify(self) -> None:
+        """Raises DigestMismatch when the bytes hashed so far are not the digest's."""
         if f"sha256:{self._hash.hexdigest()}" != self.digest:
-            self.abandon()
             raise DigestMismatch(f"the upstream blob does not match {self.digest}")
-        if self.size > self.cache.max_bytes:
+
+    def store(self, chunk: bytes) -> None:
+        if self._file is None:
+            return
+        try:
+            self._file.write(chunk)
+        except OSError as error:  # a full disk costs the cache this blob, not the client its transfer
+            log.warning("blob cache: %s not kept: %s", self.digest, error.strerror or error)
             self.abandon()
+
+    def commit(self) -> None:
+        """Keeps the stored blob (once `verify` has passed)."""
+        if self._file is None:
+            return
+        self._file.close()
+        self._file = None
+        if self.size > self.cache.max_bytes:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink()
             return
         self.cache._commit(self.temporary, self.digest)
 
     def abandon(self) -> None:
-        self._file.close()
+        if self._file is None:
+            return
+        with contextlib.suppress(OSError):
+            self._file.close()
+        self._file = None
         with contextlib.suppress(OSError):
             self.temporary.unlink()

@@ -1,4 +1,9 @@
-"""Reading manifests and blobs from the registry an image came from, streamed (async, on the event loop).
+"""Reading manifests and blobs from the registry an image came from, streamed, on worker threads (blocking).
+
+Blocking rather than async: httpx's async client hands a body over 64 KiB per trip through the event loop
+(with a timeout scope and a pause and resume of the socket each time), which made reading the upstream most
+of a cold blob pull's cost and kept the loop busy; the sync client on a thread reads the socket directly
+(docs/performance.md, "Pull-through").
 
 Authentication as the importer does it: a Basic challenge gets the project's pull secret for the host; a
 Bearer challenge gets a token from its realm with that secret (or anonymously), credentials going over plain
@@ -10,7 +15,6 @@ and httpx drops the `Authorization` header when a redirect leaves the registry's
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from collections.abc import Callable
@@ -53,46 +57,44 @@ class Upstream:
         self.credentials_for = credentials_for
         self.own_token = own_token
         limits = httpx.Timeout(timeout, read=timeout)
-        self._secure = httpx.AsyncClient(timeout=limits, follow_redirects=True)
-        self._insecure = httpx.AsyncClient(timeout=limits, follow_redirects=True, verify=False)
+        # Used from several threads at once (httpx's clients and their pools are thread-safe).
+        self._secure = httpx.Client(timeout=limits, follow_redirects=True)
+        self._insecure = httpx.Client(timeout=limits, follow_redirects=True, verify=False)
         # (host, repository, credential) -> (Authorization value, expiry on the monotonic clock)
         self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
         self._http_only: set[str] = set()
 
-    async def close(self) -> None:
-        await self._secure.aclose()
-        await self._insecure.aclose()
+    def close(self) -> None:
+        self._secure.close()
+        self._insecure.close()
 
-    async def open(self, source: Source, namespace: str, path: str, accept: str = "") -> httpx.Response:
+    def open(self, source: Source, namespace: str, path: str, accept: str = "") -> httpx.Response:
         """A streamed GET of `/v2/REPOSITORY/PATH` at the source's registry (close it after use). Raises
-        UpstreamError for anything but 200."""
-        credential = await self._credential(namespace, source.host)
+        UpstreamError for anything but 200. Blocking: call it on a worker thread."""
+        credential = self._credential(namespace, source.host)
         key = (source.host, source.repository, _id(credential))
         cached = self._tokens.get(key)
         authorization = cached[0] if cached and cached[1] > time.monotonic() else None
-        response = await self._send(source, path, accept, authorization)
+        response = self._send(source, path, accept, authorization)
         if response.status_code == 401:
             challenge = preferred(parse_challenges(response.headers.get("www-authenticate", "")))
-            await response.aclose()
-            authorization = await self._authorize(source, challenge, credential, key)
-            response = await self._send(source, path, accept, authorization)
+            response.close()
+            authorization = self._authorize(source, challenge, credential, key)
+            response = self._send(source, path, accept, authorization)
         if response.status_code != 200:
             status = response.status_code
-            await response.aclose()
+            response.close()
             raise UpstreamError(404 if status == 404 else 502, f"the source registry answered {status}")
         return response
 
-    async def _credential(self, namespace: str, host: str) -> Credential | None:
-        def find() -> Credential | None:
+    def _credential(self, namespace: str, host: str) -> Credential | None:
+        try:
             keyring = self.credentials_for(namespace)
             return lookup_credential(keyring, host) if keyring is not None else None
-
-        try:
-            return await asyncio.to_thread(find)
         except ImportFailure as failure:  # a pull secret that cannot be opened says why
             raise UpstreamError(502, failure.message) from None
 
-    async def _send(self, source: Source, path: str, accept: str, authorization: str | None) -> httpx.Response:
+    def _send(self, source: Source, path: str, accept: str, authorization: str | None) -> httpx.Response:
         client = self._insecure if source.insecure else self._secure
         # Identity: a blob is relayed as its raw bytes, which must be the digest's.
         headers = {"Accept": accept, "Accept-Encoding": "identity"} if accept else {"Accept-Encoding": "identity"}
@@ -104,7 +106,7 @@ class Upstream:
             url = f"{scheme}://{source.host}/v2/{source.repository}/{path}"
             request = client.build_request("GET", url, headers=headers)
             try:
-                response = await client.send(request, stream=True)
+                response = client.send(request, stream=True)
             except httpx.TransportError as error:
                 last = error
                 continue
@@ -113,7 +115,7 @@ class Upstream:
             return response
         raise UpstreamError(502, f"the source registry {source.host} cannot be reached: {type(last).__name__}")
 
-    async def _authorize(
+    def _authorize(
         self, source: Source, challenge: Any, credential: Credential | None, key: tuple[str, str, str]
     ) -> str | None:
         if challenge is None:
@@ -140,7 +142,7 @@ class Upstream:
             params["service"] = challenge.service
         client = self._insecure if source.insecure else self._secure
         try:
-            reply = await client.get(realm, params=params, headers=headers)
+            reply = client.get(realm, params=params, headers=headers)
         except httpx.TransportError:
             raise UpstreamError(502, "the source registry's token service cannot be reached") from None
         if reply.status_code != 200 or len(reply.content) > MAX_TOKEN_BYTES:
