@@ -1,6 +1,7 @@
 """Where the server's CPU goes under load: py-spy samples the server process while clients call one RPC.
 
     .venv/bin/python bench/profile_server.py --load tag [--seconds 8] [--clients 4] [--speedscope out.json]
+        [--store postgres|sqlite]
 
 Starts a fresh database and server as bench/tag_throughput.py does, prepares the tags, then runs --clients
 closed-loop clients of one kind (--load: `noop` Health/Check, `tag` Tag on own streams, `get`
@@ -29,7 +30,6 @@ from pathlib import Path
 import grpc
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
-from psycopg.conninfo import conninfo_to_dict
 from tag_throughput import (
     DEFAULT_ADMIN_URL,
     NAMESPACE,
@@ -40,9 +40,9 @@ from tag_throughput import (
     TagClient,
     create_project,
     create_tags,
-    fresh_database,
     measure_with,
     server_process,
+    store_for_run,
 )
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -113,11 +113,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--database-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--store", choices=("postgres", "sqlite"), default="postgres", help="the server's store")
     parser.add_argument("--speedscope", type=Path, help="also write the samples in speedscope's format here")
     parser.add_argument("--raw", type=Path, help="also keep py-spy's collapsed stacks here")
     args = parser.parse_args()
     n = args.clients
-    with fresh_database(args.database_url) as url, server_process(url) as server:
+    with store_for_run(args.store, args.database_url) as (url, _, dbname), server_process(url) as server:
         address, metadata = server.address, server.metadata
         create_project(address, metadata)
         create_tags(address, metadata, [f"g{i}" for i in range(n)], "t")
@@ -127,7 +128,7 @@ def main() -> int:
             "get": lambda i: GetTagClient(address, metadata, f"g{i}", "t"),
             "stream": lambda i: GetStreamClient(address, metadata, f"g{i}"),
         }
-        cpu = functools.partial(CpuSample.take, server.process.pid, str(conninfo_to_dict(url)["dbname"]))
+        cpu = functools.partial(CpuSample.take, server.process.pid, dbname)
         with tempfile.TemporaryDirectory() as tmp:
             raw = Path(tmp) / "raw.txt"
             fmt = ["--format", "raw", "-o", str(raw)]

@@ -1,6 +1,6 @@
 """The imagestreams server in a process of its own, for the benchmarks.
 
-Usage: python bench/server_process.py --database-url postgresql://... [--no-access-control]
+Usage: python bench/server_process.py --database-url postgresql://...|sqlite:///PATH [--no-access-control]
     [--max-status-history N]
 
 Prints `port N`, then `token T` (the cluster administrator's bearer token, which the server creates on a new
@@ -48,7 +48,11 @@ def token_file() -> Iterator[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True, help="postgresql:// URL of the (empty) database")
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="postgresql:// URL of the (empty) database, or sqlite:///PATH of a new SQLite file",
+    )
     parser.add_argument("--listen", default="127.0.0.1:0", help="HOST:PORT (default: an ephemeral port)")
     parser.add_argument(
         "--no-access-control", action="store_true", help="no access checks at all (to measure what they cost)"

@@ -1,6 +1,7 @@
 """Tag and GetImageStreamTag throughput against a real server on PostgreSQL, next to two baselines.
 
     .venv/bin/python bench/tag_throughput.py [--runs 5] [--seconds 5] [--clients 4] [--database-url URL]
+        [--store postgres|sqlite]
 
 Each run creates a fresh database `bench_<hex>` on the PostgreSQL server (default
 postgresql://postgres@127.0.0.1:5432/postgres, or --database-url / IMAGESTREAMS_BENCH_DATABASE_URL, a role that
@@ -15,6 +16,10 @@ after the other and for --seconds each, with --clients concurrent clients:
   get_long  GetImageStreamTag on the tags `tag` just moved (hundreds of history entries each);
   get_stream  GetImageStream on the streams of `get`.
 
+With --store sqlite the server runs on the embedded store instead (a fresh SQLite file in a temporary directory
+per run, as `isctl serve` keeps it by default), and baseline B is the same INSERT + COMMIT into a scratch SQLite
+file beside it, in the same journal mode (WAL), one connection per client.
+
 The server runs with access control: it prints the cluster administrator's token it created on the fresh
 database, every call carries it (`authorization: Bearer ...`), and the project "bench" is created first. The
 server is stopped and the database dropped after each run. Progress goes to stderr (when it is a
@@ -24,6 +29,7 @@ terminal, or with --progress); a markdown report goes to stdout. Not part of the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import os
@@ -31,6 +37,7 @@ import platform
 import secrets
 import select
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -236,6 +243,12 @@ def machine_busy_seconds() -> float:
 
 
 def postgres_cpu_seconds(dbname: str) -> float:
+    if not dbname:  # the embedded store: no PostgreSQL backends to count
+        return 0.0
+    return _backends_cpu_seconds(dbname)
+
+
+def _backends_cpu_seconds(dbname: str) -> float:
     """CPU of the local PostgreSQL backends connected to database `dbname` (found by their process title;
     0 when the server runs elsewhere). Shared background processes (WAL writer, checkpointer) are not counted,
     nor are backends that exit between two samples; the benchmark's connections outlive a measurement."""
@@ -313,6 +326,52 @@ class InsertClient:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class SqliteInsertClient:
+    """The embedded store's baseline: one connection to a scratch file in WAL mode; each call INSERTs one 200-byte
+    row and COMMITs."""
+
+    def __init__(self, path: Path, index: int) -> None:
+        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.index = index
+        self.n = 0
+        self.payload = secrets.token_bytes(200)
+
+    def call(self) -> None:
+        self.n += 1
+        self.conn.execute(
+            "INSERT INTO bench_scratch (client, n, data) VALUES (?, ?, ?)", (self.index, self.n, self.payload)
+        )
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def create_sqlite_scratch(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
+            "CREATE TABLE bench_scratch (id INTEGER PRIMARY KEY, client INT NOT NULL, n INT NOT NULL,"
+            " data BLOB NOT NULL)"
+        )
+        conn.commit()
+
+
+@contextmanager
+def store_for_run(store: str, admin_url: str) -> Iterator[tuple[str, Callable[[int], Client], str]]:
+    """Where one run's server keeps its log: (the server's --database-url, baseline B's client maker, the
+    PostgreSQL database whose backends' CPU is counted, or "" for the embedded store)."""
+    if store == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as directory:
+            scratch = Path(directory) / "scratch.sqlite"
+            create_sqlite_scratch(scratch)
+            yield f"sqlite:///{directory}/imagestreams.sqlite", lambda i: SqliteInsertClient(scratch, i), ""
+        return
+    with fresh_database(admin_url) as url:
+        create_scratch_table(url)
+        yield url, lambda i: InsertClient(url, i), str(conninfo_to_dict(url)["dbname"])
 
 
 def tag_request(stream: str, tag: str, image: str) -> api.TagRequest:
@@ -502,7 +561,7 @@ class Metric:
 
 METRICS = (
     Metric("noop", "baseline A: no-op gRPC (Health/Check)", "calls/s"),
-    Metric("insert", "baseline B: psycopg INSERT + COMMIT", "inserts/s"),
+    Metric("insert", "baseline B: raw INSERT + COMMIT (psycopg, or sqlite3)", "inserts/s"),
     Metric("tag", "Tag, own stream per client", "calls/s", shared_stream=False),
     Metric("tag1", "Tag, all clients on one stream", "calls/s", shared_stream=True),
     Metric("get", "GetImageStreamTag, 1-entry history", "calls/s"),
@@ -517,15 +576,14 @@ Progress = Callable[[str], None]
 
 def one_run(admin_url: str, args: argparse.Namespace, progress: Progress) -> Run:
     n, seconds = args.clients, args.seconds
-    with fresh_database(admin_url) as url, server_process(url) as server:
+    with store_for_run(args.store, admin_url) as (url, insert_client, dbname), server_process(url) as server:
         address, metadata = server.address, server.metadata
-        cpu = functools.partial(CpuSample.take, server.process.pid, str(conninfo_to_dict(url)["dbname"]))
-        create_scratch_table(url)
+        cpu = functools.partial(CpuSample.take, server.process.pid, dbname)
         create_project(address, metadata)
         create_tags(address, metadata, [f"g{i}" for i in range(n)], "t")
         makers: dict[str, Callable[[int], Client]] = {
             "noop": lambda i: HealthClient(address, metadata),
-            "insert": lambda i: InsertClient(url, i),
+            "insert": insert_client,
             "tag": lambda i: TagClient(address, metadata, f"s{i}", "t"),
             "tag1": lambda i: TagClient(address, metadata, "shared", f"t{i}"),
             "get": lambda i: GetTagClient(address, metadata, f"g{i}", "t"),
@@ -613,7 +671,8 @@ def drift_table(runs: Sequence[Run], clients: int) -> list[str]:
 class Setting:
     started: datetime
     load_average: float
-    pg_version: str
+    # The store and its version: "PostgreSQL 15.x" or "SQLite 3.x".
+    store_version: str
 
 
 def report(runs: Sequence[Run], args: argparse.Namespace, setting: Setting) -> str:
@@ -622,7 +681,7 @@ def report(runs: Sequence[Run], args: argparse.Namespace, setting: Setting) -> s
         f"{args.clients} client threads (one channel/connection each), server in its own process.",
         f"Machine: {os.cpu_count()} CPUs, 1-min load average at start {setting.load_average:.2f}; Python "
         f"{platform.python_version()}, grpcio {grpc.__version__}, psycopg {psycopg.__version__}, "
-        f"PostgreSQL {setting.pg_version}.",
+        f"{setting.store_version}.",
         "CPU: median over runs, in % of one core, of the load generator (client), the server process, the "
         "PostgreSQL backends of the run's database (PG), and everything else on the machine (other: kernel, "
         "other users); the four add up to at most 100 x CPUs.",
@@ -647,6 +706,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"PostgreSQL role that may CREATE DATABASE (env {ENV_URL}, default {DEFAULT_ADMIN_URL})",
     )
     parser.add_argument(
+        "--store",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="the server's store: PostgreSQL (a fresh database per run) or the embedded SQLite file",
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -669,7 +734,11 @@ def progress_printer(enabled: bool) -> Progress:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     progress = progress_printer(sys.stderr.isatty() if args.progress is None else args.progress)
-    setting = Setting(datetime.now(UTC), os.getloadavg()[0], server_version(args.database_url))
+    if args.store == "sqlite":
+        version = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        version = f"PostgreSQL {server_version(args.database_url)}"
+    setting = Setting(datetime.now(UTC), os.getloadavg()[0], version)
     runs: list[Run] = []
     for index in range(args.runs):
         progress(f"run {index + 1}/{args.runs}")
