@@ -9,7 +9,6 @@ leaves the push recorded without metadata (and says so in the log): the push hap
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from ..domain.errors import NotFound
 from ..domain.tags import ImportMode
 from ..importer import ImportFailure, RegistryClient
+from .fronted_registry import may_skip_tls
 from .queries import Queries
 from .registry_tokens import SigningKey
 
@@ -42,7 +42,7 @@ class PushedImages:
             image = self.registry.import_image(
                 reference,
                 import_mode=ImportMode.PRESERVE_ORIGINAL,
-                insecure=self._insecure(host),
+                insecure=may_skip_tls(host, self.registry_hostname),
                 credentials={host: self.key.reader_credential()},
             )
         except ImportFailure as failure:
@@ -54,17 +54,6 @@ class PushedImages:
         try:
             return bool(self.queries.image(digest).metadata)
         except NotFound:
-            return False
-
-    def _insecure(self, host: str) -> bool:
-        if host == self.registry_hostname and host:
-            return True
-        name = host.rsplit(":", 1)[0].strip("[]") if not host.endswith("]") else host.strip("[]")
-        if name == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(name).is_loopback
-        except ValueError:
             return False
 
 

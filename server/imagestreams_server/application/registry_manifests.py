@@ -15,7 +15,6 @@ is reported per image and never fails the prune: the image's record is gone eith
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..domain.reference import DockerImageReference, ReferenceError
+from .fronted_registry import may_skip_tls
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class RegistryManifests:
                 # HTTPS, then plain HTTP where the host may be spoken to that way.
                 urls = (
                     [(unverified, f"https://{host}"), (unverified, f"http://{host}")]
-                    if self._insecure(host)
+                    if may_skip_tls(host, self.registry_hostname)
                     else [(verified, f"https://{host}")]
                 )
                 try:
@@ -135,17 +135,6 @@ class RegistryManifests:
             return None
         service = dict(_PARAM.findall(challenge)).get("service", "")
         return self.own_token(service, repository)
-
-    def _insecure(self, host: str) -> bool:
-        if host == self.registry_hostname:
-            return True
-        name = host.strip("[]") if host.endswith("]") else host.rsplit(":", 1)[0].strip("[]")
-        if name == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(name).is_loopback
-        except ValueError:
-            return False
 
 
 def _send(urls: list[tuple[httpx.Client, str]], path: str, token: str | None) -> httpx.Response:
