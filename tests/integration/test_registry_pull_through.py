@@ -275,3 +275,34 @@ def _leftovers(setup: Setup, hexdigest: str) -> list[str]:
 def _registry_token(setup: Setup, token: str, scope: str) -> str:
     headers = {"Authorization": f"Bearer {token}"}
     return str(httpx.get(f"http://{setup.http}/v2/token", params={"scope": scope}, headers=headers).json()["token"])
+
+
+def test_a_client_that_goes_away_mid_blob_leaves_nothing_behind(setup: Setup) -> None:
+    layer = os.urandom(24 * 1024 * 1024)
+    config = support.image_config(diff_ids=[support.sha256(b"abandoned")])
+    image = support.BuiltImage(
+        support.manifest_body(config, [layer]), support.DOCKER_MANIFEST, config, (layer,), "amd64", "linux"
+    )
+    with setup.upstream.pusher() as push:
+        push.image("private/abandoned", "v1", image)
+    digest = support.sha256(layer)
+    hexdigest = digest.removeprefix("sha256:")
+    setup.local_tag("abandoned", f"{setup.upstream.host}/private/abandoned:v1")
+    token = puller(setup, "pt-abandoned")
+    bearer = {"Authorization": f"Bearer {_registry_token(setup, token, 'repository:team/abandoned:pull')}"}
+    url = f"http://{setup.http}/v2/team/abandoned/blobs/{digest}"
+    with httpx.stream("GET", url, headers=bearer) as response:
+        assert response.status_code == 200
+        next(response.iter_raw(1024 * 1024))
+    # The transfer is dropped with most of the blob unread: its partial cache file goes, nothing is kept.
+    deadline = time.monotonic() + 10
+    while _leftovers(setup, hexdigest) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _leftovers(setup, hexdigest) == []
+    # The next pull fetches it whole, and keeps it (renamed into place on a thread as the transfer ends).
+    assert httpx.get(url, headers=bearer).content == layer
+    kept = setup.workdir / "cache" / f"sha256-{hexdigest}"
+    deadline = time.monotonic() + 10
+    while not kept.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kept.stat().st_size == len(layer)

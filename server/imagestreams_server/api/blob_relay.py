@@ -176,17 +176,23 @@ class BlobRelay:
 
     def _close(self, complete: bool) -> None:
         with self._lock:
-            self._done = True
+            self._done = True  # no read starts after this
             last = self._last
-        # On a thread, not awaited (a cancelled transfer cannot wait): once a read in flight has stopped, the
-        # upstream response is closed, and an unfinished cache file removed after the writes queued before.
-        with contextlib.suppress(RuntimeError):  # the pool is shut down: the server is stopping
-            self._threads.submit(self._release, last, complete)
 
-    def _release(self, last: Future[None] | None, complete: bool) -> None:
-        if last is not None:
-            with contextlib.suppress(Exception):
-                last.result()
+        def release(_: object = None) -> None:
+            with contextlib.suppress(RuntimeError):  # the pool is shut down: the server is stopping
+                self._threads.submit(self._release, complete)
+
+        # Not awaited (a cancelled transfer cannot wait), and no thread waits either: once a read in flight
+        # has stopped (one not started yet is cancelled), the upstream response is closed on a thread, and an
+        # unfinished cache file removed after the writes queued before.
+        if last is None:
+            release()
+        else:
+            last.cancel()
+            last.add_done_callback(release)
+
+    def _release(self, complete: bool) -> None:
         self._response.close()
         if not complete:
             self._files.submit(self._writer.abandon)
