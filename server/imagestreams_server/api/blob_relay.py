@@ -90,7 +90,7 @@ class BlobRelay:
                 item = await self._ready.get()
                 if isinstance(item, BaseException):
                     if isinstance(item, DigestMismatch):
-                        log.warning("blob %s from the source registry does not match it; not kept", self._writer.digest)
+                        log.warning("blob %s: the upstream's bytes do not match it; cut short", self._writer.digest)
                     raise item
                 with self._lock:
                     self._unsent -= 1
