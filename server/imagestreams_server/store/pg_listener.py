@@ -13,6 +13,9 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
+from .health import describe
+from .outage_log import OutageLog
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +28,7 @@ class PostgresListener:
         self.listening = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="imagestreams-listen", daemon=True)
+        self._outage = OutageLog(log)
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -41,6 +45,7 @@ class PostgresListener:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     self.listening.set()
+                    self._outage.succeeded("LISTEN connection back, after %.0f s")
                     # Anything committed while we were not listening is found by reading the log.
                     self.wake()
                     while not self._stop.is_set():
@@ -48,5 +53,5 @@ class PostgresListener:
                         for _ in conn.notifies(timeout=0.25, stop_after=1):
                             self.wake()
             except psycopg.Error as error:
-                log.warning("LISTEN connection lost (%s); reconnecting", error.__class__.__name__)
+                self._outage.failed("LISTEN connection lost (%s); reconnecting", describe(error))
                 self._stop.wait(self.reconnect_delay)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -21,35 +20,11 @@ import psycopg
 from .app import EventLog
 from .changes import Change, WatchFilter, change_of
 from .health import StoreUnavailable, describe
+from .outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 READ_PAGE = 500
-# While the database cannot be read, the hub says so once and then every this many seconds (it retries on
-# every wake-up and poll), and once more when it reads again: an outage is a few lines, not a traceback a poll.
-REPORT_EVERY = 30.0
-
-
-class ReadFailures:
-    """How the hub reports an unreadable log: the first failure, a reminder every REPORT_EVERY seconds, the end."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._since: float | None = None
-        self._reported = 0.0
-
-    def failed(self, error: BaseException, position: int) -> None:
-        now = self._clock()
-        if self._since is None or now - self._reported >= REPORT_EVERY:
-            log.warning("watch hub cannot read the log after position %d (%s); retrying", position, describe(error))
-            self._reported = now
-        if self._since is None:
-            self._since = now
-
-    def succeeded(self) -> None:
-        if self._since is not None:
-            log.warning("watch hub reads the log again, after %.0f s", self._clock() - self._since)
-            self._since = None
 
 
 class WatchStats:
@@ -106,7 +81,7 @@ class WatchHub:
         self.position = 0
         self._subscriptions: set[Subscription] = set()
         self.stats = WatchStats()
-        self._failures = ReadFailures()
+        self._failures = OutageLog(log)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -183,11 +158,13 @@ class WatchHub:
             except (StoreUnavailable, psycopg.OperationalError) as error:
                 # The database is unreachable: the next wake-up or poll tries again from the same position,
                 # so nothing is skipped.
-                self._failures.failed(error, self.position)
+                self._failures.failed(
+                    "watch hub cannot read the log after position %d (%s); retrying", self.position, describe(error)
+                )
             except Exception:
                 log.exception("watch hub could not read the log")
             else:
-                self._failures.succeeded()
+                self._failures.succeeded("watch hub reads the log again, after %.0f s")
 
     async def _drain(self) -> None:
         while True:
