@@ -35,6 +35,7 @@ E2E_PROJECTS = (
     "listing",
     "cli-basic",
     "cli-stdin",
+    "cli-bounded",
     "cli-files",
     "cli-link",
     "cli-import",

@@ -158,3 +158,24 @@ def test_serve_generated_its_key_in_the_data_dir_with_mode_0600(tmp_path_factory
     for path in keys:
         assert path.stat().st_mode & 0o777 == 0o600
         assert len(base64.b64decode(path.read_text().strip())) == 32
+
+
+def test_new_reads_a_bounded_file_or_standard_input(isctl: Isctl, tmp_path: Path) -> None:
+    """`secrets new` reads its file as `create secret generic` does: at most 1 MiB, and `-` for standard input."""
+    ns = "-n", "cli-bounded"
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * (2 << 20))
+    for argv in (("secrets", "new", "x", f".dockerconfigjson={huge}"),
+                 ("create", "secret", "generic", "x", f"--from-file=.dockerconfigjson={huge}",
+                  "--type=kubernetes.io/dockerconfigjson")):  # fmt: skip
+        assert f"{huge} is larger than 1048576 bytes: not a docker configuration" in isctl.fails(*argv, *ns)
+    assert isctl.ok("secrets", "list", *ns).splitlines()[1:] == []
+
+    auth = base64.b64encode(f"dave:{SECRET_PASSWORD}".encode()).decode()
+    done = subprocess.run(
+        [*isctl_command(), "secrets", "new", "piped", ".dockerconfigjson=-", *ns, "--server", isctl.address],
+        input=json.dumps({"auths": {"quay.io": {"auth": auth}}}), capture_output=True, text=True, timeout=60,
+        check=False, env=isctl.environment(),
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "secret/piped created\n"), done.stderr
+    assert "quay.io" in isctl.ok("secrets", "list", *ns)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import sys
 from pathlib import Path
 
-from .commands.secrets import DEFAULT_SERVER, DOCKERCFG_KEY, DOCKERCONFIGJSON_KEY
+from .commands.secrets import DEFAULT_SERVER, DOCKERCFG_KEY, DOCKERCONFIGJSON_KEY, read_config_file
 from .context import Context
-from .errors import UsageError, UserInputError
+from .errors import UsageError
 
 DOCKER_REGISTRY = "docker-registry"
 GENERIC = "generic"
@@ -25,8 +24,6 @@ PULL_SECRET_TYPES = {
     "kubernetes.io/dockerconfigjson": DOCKERCONFIGJSON_KEY,
     "kubernetes.io/dockercfg": DOCKERCFG_KEY,
 }
-# Larger files are not docker configurations; the server bounds them too.
-MAX_FILE = 1 << 20
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
@@ -86,18 +83,4 @@ def _generic_document(args: argparse.Namespace) -> tuple[str, bytes]:
         key, path = Path(args.from_file[0]).name, args.from_file[0]
     if key != expected:
         raise UsageError(f'a {args.secret_type} secret holds the key "{expected}", not "{key}"')
-    return key, _read(path)
-
-
-def _read(path: str) -> bytes:
-    try:
-        if path == "-":
-            document = sys.stdin.buffer.read(MAX_FILE + 1)
-        else:
-            with open(path, "rb") as file:
-                document = file.read(MAX_FILE + 1)
-    except OSError as e:
-        raise UserInputError(f"cannot read {path}: {e.strerror}") from None
-    if len(document) > MAX_FILE:
-        raise UserInputError(f"{path} is larger than {MAX_FILE} bytes: not a docker configuration")
-    return document
+    return key, read_config_file(path)

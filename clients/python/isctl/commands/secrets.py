@@ -36,6 +36,8 @@ TYPE_NAMES = {
     api.SECRET_TYPE_DOCKER_CONFIG_JSON: "kubernetes.io/dockerconfigjson",
 }
 HEADERS = ("NAME", "TYPE", "REGISTRIES", "IMPORTS", "AGE")
+# Larger files are not docker configurations (the server bounds them too): refused before reading on.
+MAX_FILE = 1 << 20
 
 EXAMPLES = """examples:
   isctl secrets new-dockercfg quay --docker-server=quay.io --docker-username=alice --docker-password=...
@@ -140,10 +142,7 @@ def _new(args: argparse.Namespace, context: Context) -> int:
             )
     if key not in (DOCKERCFG_KEY, DOCKERCONFIGJSON_KEY):
         raise UsageError(f'unknown key "{key}": pull secrets take {DOCKERCONFIGJSON_KEY}=PATH or {DOCKERCFG_KEY}=PATH')
-    try:
-        document = Path(path).read_bytes()
-    except OSError as e:
-        raise UserInputError(f"cannot read {path}: {e.strerror}") from None
+    document = read_config_file(path)
     with _client(context) as client:
         if key == DOCKERCFG_KEY:
             client.create_from_dockercfg(context.namespace, args.name, document)
@@ -151,6 +150,21 @@ def _new(args: argparse.Namespace, context: Context) -> int:
             client.create_from_dockerconfigjson(context.namespace, args.name, document)
     context.out.write(f"secret/{args.name} created\n")
     return 0
+
+
+def read_config_file(path: str) -> bytes:
+    """A docker configuration file (`-`: standard input), read no further than MAX_FILE bytes."""
+    try:
+        if path == "-":
+            document = sys.stdin.buffer.read(MAX_FILE + 1)
+        else:
+            with open(path, "rb") as file:
+                document = file.read(MAX_FILE + 1)
+    except OSError as e:
+        raise UserInputError(f"cannot read {path}: {e.strerror}") from None
+    if len(document) > MAX_FILE:
+        raise UserInputError(f"{path} is larger than {MAX_FILE} bytes: not a docker configuration")
+    return document
 
 
 def _list(args: argparse.Namespace, context: Context) -> int:
