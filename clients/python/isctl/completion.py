@@ -17,7 +17,8 @@ import argcomplete
 from imagestreams_client import Client, ProjectClient
 
 from .context import Context, Subparsers
-from .refs import IMAGE_STREAM, IMAGE_STREAM_TAG, PROJECT, resource_words
+from .errors import UsageError
+from .refs import IMAGE_STREAM, IMAGE_STREAM_TAG, PROJECT, resource_type, resource_words
 
 SHELLS = ("bash", "zsh", "fish")
 # Seconds a completion may wait for the server: a shell that hangs on TAB is worse than no answer.
@@ -130,14 +131,15 @@ def complete_projects(prefix: str, parsed_args: argparse.Namespace, **_: Any) ->
 
 
 def _names_of(kind: str, prefix: str, parsed_args: argparse.Namespace) -> list[str]:
-    word = kind.lower().split(".")[0]
-    if word in resource_words(IMAGE_STREAM_TAG):
+    try:
+        canonical = resource_type(kind, (IMAGE_STREAM_TAG, IMAGE_STREAM, PROJECT))
+    except UsageError:  # a type whose names are not completed (or not a type at all)
+        return []
+    if canonical == IMAGE_STREAM_TAG:
         return complete_tags(prefix, parsed_args)
-    if word in resource_words(IMAGE_STREAM):
+    if canonical == IMAGE_STREAM:
         return _streams(parsed_args)
-    if word in resource_words(PROJECT):
-        return complete_projects(prefix, parsed_args)
-    return []
+    return complete_projects(prefix, parsed_args)
 
 
 def _streams(parsed_args: argparse.Namespace) -> list[str]:
