@@ -9,6 +9,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Mapping
@@ -20,10 +21,13 @@ import httpx
 import yaml
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import image_stream_service_pb2_grpc as api_grpc
+from imagestreams.v1 import project_service_pb2 as project_api
+from imagestreams.v1 import project_service_pb2_grpc as project_grpc
 from isctl.main import main
 
 from tests.e2e.support import isctl_command
 from tests.e2e.test_serve_secrets import free_port
+from tests.support.builders import docker, pinned, tag
 from tests.support.server import channel_for
 
 
@@ -132,6 +136,7 @@ def test_a_server_started_from_a_config_file_logs_json_and_serves_metrics(tmp_pa
             "http-listen": http,
             "auto-import": False,
             "log-format": "json",
+            "snapshot-interval": 2,
         },
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("IMAGESTREAMS_", "PG"))}
@@ -152,10 +157,17 @@ def test_a_server_started_from_a_config_file_logs_json_and_serves_metrics(tmp_pa
             stub.ListImageStreams(
                 api.ListImageStreamsRequest(namespace="default"), metadata=(("x-request-id", "r-42"),)
             )
+            # Four moves of one stream: its events pass 2 and 4, so it has snapshots (the interval is 2).
+            project_grpc.ProjectServiceStub(channel).CreateProject(project_api.CreateProjectRequest(name="snap"))
+            for seed in range(4):
+                tag(stub, docker(pinned(seed)), "app:latest", namespace="snap")
         metrics = httpx.get(f"http://{http}/metrics", timeout=10).text
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(15)
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / "imagestreams.sqlite")) as db:
+        (snapshots,) = db.execute("SELECT COUNT(*) FROM stored_snapshots").fetchone()
+    assert snapshots >= 2
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     (rpc,) = [line for line in lines if line.get("request_id") == "r-42"]
     assert (rpc["method"], rpc["code"], rpc["caller"]) == ("ListImageStreams", "OK", "admin")

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         tls = TlsConfig(Path(args.tls_cert), Path(args.tls_key), Path(args.client_ca) if args.client_ca else None)
     config = ServerConfig(
         listen=args.listen,
-        store=StoreConfig(database_url=url, data_dir=Path(args.data_dir)),
+        store=StoreConfig(database_url=url, data_dir=Path(args.data_dir), snapshot_interval=args.snapshot_interval),
         registry_hostname=args.registry_hostname,
         registry_public_hostname=args.registry_public_hostname,
         watch=WatchSettings(progress_interval=args.watch_progress_interval, capacity=args.watch_buffer),

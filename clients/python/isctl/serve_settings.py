@@ -157,6 +157,15 @@ SETTINGS: tuple[Setting, ...] = (
         check=_not_negative,
     ),
     Setting(
+        "snapshot-interval",
+        int,
+        100,
+        "a snapshot of a stream every N of its events, so loading it (now, or as of a point of the past) reads "
+        "the newest snapshot and fewer than N events; 0 takes none (default 100)",
+        metavar="N",
+        check=_not_negative,
+    ),
+    Setting(
         "auto-import",
         bool,
         True,
