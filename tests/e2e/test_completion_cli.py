@@ -30,7 +30,8 @@ def bash_complete(isctl: Isctl, line: str) -> list[str]:
         f"_python_argcomplete isctl {shlex.quote(words[-1])} {shlex.quote(words[-2])}\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    env = isctl.environment({"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    # The server is asked with a deadline: a generous one, since the test machine may be busy.
+    env = isctl.environment({"PATH": f"{bin_dir}:/usr/bin:/bin", "ISCTL_COMPLETION_TIMEOUT": "30"})
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ environment, the configuration file); when the server is not there it offers not
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,7 +23,19 @@ from .refs import IMAGE_STREAM, IMAGE_STREAM_TAG, PROJECT, resource_type, resour
 
 SHELLS = ("bash", "zsh", "fish")
 # Seconds a completion may wait for the server: a shell that hangs on TAB is worse than no answer.
-SERVER_DEADLINE = 2.0
+# How long completion waits for the server: a TAB must not hang the shell. ISCTL_COMPLETION_TIMEOUT (seconds)
+# gives a slow link (or a busy machine) longer.
+DEFAULT_SERVER_DEADLINE = 2.0
+TIMEOUT_VARIABLE = "ISCTL_COMPLETION_TIMEOUT"
+
+
+def server_deadline() -> float:
+    try:
+        seconds = float(os.environ.get(TIMEOUT_VARIABLE, ""))
+    except ValueError:
+        return DEFAULT_SERVER_DEADLINE
+    return seconds if 0 < seconds <= 600 else DEFAULT_SERVER_DEADLINE
+
 
 Completer = Callable[..., Iterable[str]]
 
@@ -124,7 +137,7 @@ def complete_tags(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> lis
 
 def complete_projects(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
     def projects(context: Context) -> list[str]:
-        with ProjectClient(context.server, SERVER_DEADLINE, token=context.token or None, tls=context.tls) as client:
+        with ProjectClient(context.server, server_deadline(), token=context.token or None, tls=context.tls) as client:
             return [p.name for p in client.iter_projects()]
 
     return _ask(parsed_args, projects)
@@ -160,7 +173,7 @@ def _tags(parsed_args: argparse.Namespace, stream: str) -> list[str]:
 
 
 def _client(context: Context) -> Client:
-    return Client(context.server, SERVER_DEADLINE, token=context.token or None, tls=context.tls)
+    return Client(context.server, server_deadline(), token=context.token or None, tls=context.tls)
 
 
 def _ask(parsed_args: argparse.Namespace, question: Callable[[Context], list[str]]) -> list[str]:
