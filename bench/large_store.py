@@ -29,6 +29,9 @@ Measurements, --runs times, the server started afresh each time, one client, one
 
   start        seconds from starting the server process to its first answered GetImageStreamTag;
   rss idle     the server's resident memory right after that call, and after the reads below;
+  watchers     the server's RSS once --watchers idle Watch streams (half on the namespace, half on one tag
+               each) are open (bench/fanout_watchers.py in --client-processes processes), before the reads,
+               and after they are closed;
   noop         grpc.health.v1.Health/Check on the same server: a gRPC round trip (baseline);
   get cold     GetImageStreamTag of a random tag of a stream no call of this run touched yet;
   get warm     the same tags again;
@@ -36,8 +39,6 @@ Measurements, --runs times, the server started afresh each time, one client, one
   list         ListImageStreams of `bench`, pages of 100: --list-calls pages, following the page token;
   sql ...      psycopg, the database's part of those reads: the statements the server runs for an uncached
                get and for a list page, and the list page's rows read in three statements (see sql_reads);
-  watchers     the server's RSS after --watchers idle Watch streams (half on the namespace, half on one tag
-               each) are open (bench/fanout_watchers.py in --client-processes processes), and per watcher.
 
 Then, once (--rebuilds), `EventLog.rebuild_read_models()` in this process (what the server runs at start when
 the read models' schema version changed), timed in events/s.
@@ -486,6 +487,12 @@ def one_run(url: str, token: str, shape: Shape, calls: int, rng: random.Random, 
         run.value["announce"] = server.announced_after
         time.sleep(2)
         run.value["rss idle"] = rss_bytes(server.process.pid)
+        if args.watchers:
+            # Before the reads: what the watches add to the idle server, not to the allocator's high-water mark
+            # the reads leave.
+            run.value["rss watchers"] = idle_watchers(server, args.watchers, args.client_processes, shape)
+            time.sleep(2)
+            run.value["rss after watchers"] = rss_bytes(server.process.pid)
         with grpc.insecure_channel(server.address) as channel:
             stub = api_grpc.ImageStreamServiceStub(channel)
             health = health_pb2_grpc.HealthStub(channel)
@@ -511,10 +518,6 @@ def one_run(url: str, token: str, shape: Shape, calls: int, rng: random.Random, 
             run.latency_ms["list"] = list_pages(stub, options, args.list_calls)
         run.value["rss after reads"] = rss_bytes(server.process.pid)
         run.latency_ms.update(sql_reads(url, shape, calls, args.list_calls, rng))
-        if args.watchers:
-            before = rss_bytes(server.process.pid)
-            run.value["rss watchers"] = idle_watchers(server, args.watchers, args.client_processes, shape)
-            run.value["rss before watchers"] = before
     return run
 
 
@@ -723,12 +726,14 @@ def report(runs: Sequence[Run], rebuilds: Sequence[tuple[int, float]], context: 
         f"| RSS after the reads, MiB | {spread([r.value['rss after reads'] / mib for r in runs], '{:.0f}')} | |",
     ]
     if args.watchers:
-        added = [(r.value["rss watchers"] - r.value["rss before watchers"]) / mib for r in runs]
+        added = [(r.value["rss watchers"] - r.value["rss idle"]) / mib for r in runs]
         per = [a * mib / args.watchers / 1024 for a in added]
         lines.append(
             f"| RSS added by {args.watchers:,} idle watches, MiB | {spread(added, '{:.1f}')} "
             f"({spread(per, '{:.1f}')} KiB each) | {TARGETS['watchers']} |"
         )
+        after = [r.value["rss after watchers"] / mib for r in runs]
+        lines.append(f"| RSS once the watches are closed, MiB | {spread(after, '{:.0f}')} | |")
     if rebuilds:
         rates = [count / seconds for count, seconds in rebuilds]
         seconds = [s for _, s in rebuilds]
