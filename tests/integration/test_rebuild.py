@@ -3,8 +3,11 @@ are the live ones, row for row and column for column."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from google.protobuf import field_mask_pb2, json_format
 from imagestreams.v1 import access_service_pb2 as access_api
 from imagestreams.v1 import access_service_pb2_grpc as access_grpc
@@ -22,7 +25,7 @@ from imagestreams_server.store.config import StoreConfig
 from imagestreams_server.store.sql import Sql, transaction
 
 from tests.support.access import group, secret_key_for, user
-from tests.support.builders import digest, docker, istag, pinned, push, tag
+from tests.support.builders import digest, docker, get_istag, istag, pinned, push, tag
 from tests.support.faulty_registry import FaultyRegistry
 from tests.support.registry import build_image
 from tests.support.server import TestServer, running_server
@@ -201,3 +204,30 @@ def test_a_rebuilt_read_model_equals_the_live_one_column_for_column(store_config
     # Tags saved together record where each of them last changed, not where their save ended.
     many = [row for row in live["is_tags"] if row["stream"] == "many"]
     assert len({row["position"] for row in many}) == len(many)
+
+
+def test_a_rebuild_outlasts_the_idle_in_transaction_limit(
+    store_config: StoreConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild holds one transaction while it reads and decodes the whole log; on a large store, or a busy
+    machine, its write connection sits idle longer than the few seconds PostgreSQL is told to allow an idle
+    transaction elsewhere. Ended there, the rebuild at start would fail again at every start."""
+    with running_server(store_config) as server:
+        make_history(server.stub)
+    monkeypatch.setenv("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "1")
+    log = EventLog(store_config)
+    replay = log.replay
+
+    def slow_replay() -> Iterator[tuple[int, Any]]:
+        for n, item in enumerate(replay()):
+            if n == 1:
+                time.sleep(2.5)  # the log's reader is slow: the write connection idles meanwhile
+            yield item
+
+    monkeypatch.setattr(log, "replay", slow_replay)
+    try:
+        assert log.rebuild_read_models() > 1
+    finally:
+        log.close()
+    with running_server(store_config) as server:
+        assert get_istag(server.stub, "ruby:latest").pull_spec

@@ -136,6 +136,10 @@ class EventLog(Application[str]):
         """Empties the read models and replays the whole log into them, in one transaction that holds the
         log's write lock, so no append lands half inside the rebuild."""
         with transaction(self.recorder, commit=True) as sql:
+            if not sql.is_sqlite:
+                # The store's connections end a transaction idle for a few seconds (an abandoned one must not
+                # hold locks); this one idles while the log is read and decoded, longer on a large store.
+                sql.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             for statement in getattr(self.recorder, "lock_table_statements", ()):
                 sql.raw(statement)
             readmodel.create_tables(sql)
