@@ -161,9 +161,20 @@ def named_tag_event_list(tag: str, status: TagStatus) -> pb.NamedTagEventList:
     )
 
 
+def status_event_lists(state: StreamState) -> dict[str, pb.NamedTagEventList]:
+    """Each tag's status, converted once: a describe carries it twice (in the stream and in the described tag),
+    and protobuf copies a message it is given, so one conversion serves both."""
+    return {tag: named_tag_event_list(tag, status) for tag, status in state.status_tags.items()}
+
+
 def image_stream(
-    state: StreamState, position: int, image_repository: str, public_repository: str = ""
+    state: StreamState,
+    position: int,
+    image_repository: str,
+    public_repository: str = "",
+    status_lists: dict[str, pb.NamedTagEventList] | None = None,
 ) -> pb.ImageStream:
+    lists = status_lists if status_lists is not None else status_event_lists(state)
     return pb.ImageStream(
         image_repository=image_repository,
         public_docker_image_repository=public_repository,
@@ -176,7 +187,7 @@ def image_stream(
         docker_image_repository=state.docker_image_repository,
         lookup_local=state.lookup_local,
         spec_tags=[tag_reference(state.spec_tags[t]) for t in sorted(state.spec_tags)],
-        status_tags=[named_tag_event_list(t, state.status_tags[t]) for t in sorted(state.status_tags)],
+        status_tags=[lists[t] for t in sorted(state.status_tags)],
         position=position,
     )
 
@@ -229,11 +240,12 @@ def stream_image(view: StreamImageView) -> pb.ImageStreamImage:
     )
 
 
-def described_tag(view: DescribedTagView) -> pb.DescribedTag:
+def described_tag(view: DescribedTagView, status: pb.NamedTagEventList | None = None) -> pb.DescribedTag:
+    """`status`: the tag's status already converted, if it was."""
     message = pb.DescribedTag(
         tag=view.tag,
         aliases=view.aliases,
-        status=named_tag_event_list(view.tag, view.status),
+        status=status if status is not None else named_tag_event_list(view.tag, view.status),
         source_description=view.source_description,
         import_pending=view.import_pending,
         pull_spec=view.pull_spec,
@@ -245,12 +257,18 @@ def described_tag(view: DescribedTagView) -> pb.DescribedTag:
 
 
 def description(value: StreamDescription) -> dict[str, Any]:
+    state = value.stream.state
+    lists = status_event_lists(state)
+
+    def converted(view: DescribedTagView) -> pb.NamedTagEventList | None:
+        return lists.get(view.tag) if state.status_tags.get(view.tag) is view.status else None
+
     return {
         "image_stream": image_stream(
-            value.stream.state, value.stream.position, value.image_repository, value.public_image_repository
+            state, value.stream.position, value.image_repository, value.public_image_repository, lists
         ),
         "unique_images": value.unique_images,
-        "tags": [described_tag(t) for t in value.tags],
+        "tags": [described_tag(t, converted(t)) for t in value.tags],
         "image_repository": value.image_repository,
         "public_docker_image_repository": value.public_image_repository,
         "pins": [tag_pin(tag, pin) for tag, pin in sorted(value.stream.state.pins.items())],
