@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +25,9 @@ from imagestreams_server.api.observability import logs
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import registry as registry_support
-from tests.support.builders import failure, istag, push, tag
+from tests.support.builders import docker, failure, istag, pinned, push, tag
 from tests.support.registry import RunningRegistry, build_image
-from tests.support.server import TestServer, channel_for, running_server, sqlite_store
+from tests.support.server import TestServer, channel_for, postgres_store, running_server, sqlite_store
 from tests.support.watch import Watcher
 
 plain_registry = registry_support.plain_registry
@@ -161,3 +162,32 @@ def test_metrics_count_a_known_workload(tmp_path: Path, plain_registry: RunningR
     assert value(after, "imagestreams_watches_ended_slow_total") == 0
     assert delta("imagestreams_imports_total", registry=plain_registry.host, outcome="imported") == 1
     assert delta("imagestreams_registry_requests_total", registry=plain_registry.host, method="GET", kind="manifest")
+
+
+def test_group_commit_batch_sizes_add_up_to_the_appends(postgres_url: str) -> None:
+    clients, calls = 4, 6
+    with running_server(postgres_store(postgres_url), http_listen="127.0.0.1:0") as server:
+        before = samples(server)
+
+        def client(index: int) -> None:
+            with server.open_channel(server.admin_token) as channel:
+                stub = api_grpc.ImageStreamServiceStub(channel)
+                for call in range(calls):
+                    tag(stub, docker(pinned(f"{index}e{call}")), f"own{index}:t{call}")
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        after = samples(server)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    # Each Tag is one append; the histogram has one observation per committed transaction, of its appends.
+    assert delta("imagestreams_group_commit_batch_size_sum") == clients * calls
+    assert 1 <= delta("imagestreams_group_commit_batch_size_count") <= clients * calls
+    assert value(after, "imagestreams_group_commit_batch_size_bucket", le="64.0") == value(
+        after, "imagestreams_group_commit_batch_size_count"
+    )

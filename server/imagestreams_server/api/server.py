@@ -53,6 +53,7 @@ from ..store.health import StoreHealth, StoreUnavailable, wait_until_reachable
 from ..store.pg_datastore import health_of
 from ..store.pg_listener import PostgresListener
 from ..store.read_cache import follow_log
+from ..store.recorders import ProjectingPostgresRecorder
 from ..store.watch_hub import WatchHub
 from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
@@ -242,6 +243,8 @@ async def start(config: ServerConfig) -> RunningServer:
     guard = AccessGuard(access_cache, executor, service.clock) if config.access_control else None
     metrics = Metrics()
     event_log.on_recorded.append(metrics.events_recorded)
+    if isinstance(event_log.recorder, ProjectingPostgresRecorder):
+        event_log.recorder.on_commit_size.append(metrics.appends_committed)
     # Services register through the guard: each of their methods is checked (health and reflection are not),
     # logged and counted.
     server = GuardedServer(grpc_server, guard, RpcObserver(metrics))

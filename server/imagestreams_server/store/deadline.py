@@ -50,3 +50,9 @@ def check() -> None:
     left = remaining()
     if left is not None and left <= 0:
         raise DeadlineExceeded()
+
+
+def instant() -> float | None:
+    """The current call's deadline, as `deadline_at` takes it (None: none): for work another thread does on
+    the call's behalf."""
+    return _deadline.get()

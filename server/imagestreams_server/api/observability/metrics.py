@@ -56,6 +56,12 @@ class Metrics:
         self.events_appended = Counter(
             "imagestreams_events_appended", "Events this process appended to the log.", registry=self.registry
         )
+        self.group_commit_batch_size = Histogram(
+            "imagestreams_group_commit_batch_size",
+            "Appends committed together in one transaction of the log (PostgreSQL; 1: an append alone).",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
         self.imports = Counter(
             "imagestreams_imports",
             "Images asked of registries by imports (on request and in the background), by registry host and "
@@ -70,6 +76,9 @@ class Metrics:
 
     def events_recorded(self, recordings: list[Any]) -> None:
         self.events_appended.inc(len(recordings))
+
+    def appends_committed(self, count: int) -> None:
+        self.group_commit_batch_size.observe(count)
 
     def import_read(self, source: str, outcome: str) -> None:
         self.imports.labels(registry_host(source), outcome).inc()
