@@ -43,6 +43,7 @@ from tag_throughput import (
     measure_with,
     server_process,
     store_for_run,
+    tag_images,
 )
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -114,6 +115,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--database-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--store", choices=("postgres", "sqlite"), default="postgres", help="the server's store")
+    parser.add_argument(
+        "--images", choices=("shared", "own"), default="shared", help="Tag's images: see tag_throughput.py"
+    )
     parser.add_argument("--speedscope", type=Path, help="also write the samples in speedscope's format here")
     parser.add_argument("--raw", type=Path, help="also keep py-spy's collapsed stacks here")
     args = parser.parse_args()
@@ -124,7 +128,7 @@ def main() -> int:
         create_tags(address, metadata, [f"g{i}" for i in range(n)], "t")
         makers: dict[str, Callable[[int], Client]] = {
             "noop": lambda i: HealthClient(address, metadata),
-            "tag": lambda i: TagClient(address, metadata, f"s{i}", "t"),
+            "tag": lambda i: TagClient(address, metadata, f"s{i}", "t", tag_images(args.images, f"s{i}", "t")),
             "get": lambda i: GetTagClient(address, metadata, f"g{i}", "t"),
             "stream": lambda i: GetStreamClient(address, metadata, f"g{i}"),
         }

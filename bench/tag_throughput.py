@@ -1,7 +1,7 @@
 """Tag and GetImageStreamTag throughput against a real server on PostgreSQL, next to two baselines.
 
     .venv/bin/python bench/tag_throughput.py [--runs 5] [--seconds 5] [--clients 4] [--database-url URL]
-        [--store postgres|sqlite]
+        [--store postgres|sqlite] [--images shared|own]
 
 Each run creates a fresh database `bench_<hex>` on the PostgreSQL server (default
 postgresql://postgres@127.0.0.1:5432/postgres, or --database-url / IMAGESTREAMS_BENCH_DATABASE_URL, a role that
@@ -10,7 +10,8 @@ after the other and for --seconds each, with --clients concurrent clients:
 
   noop    grpc.health.v1.Health/Check on the same server (calls/s): the cost of a gRPC round trip;
   insert  psycopg single-row INSERT + COMMIT into a scratch table, one connection per client (inserts/s);
-  tag     Tag, each client moving its own tag of its own stream between two digests (calls/s);
+  tag     Tag, each client moving its own tag of its own stream between two digests (calls/s); with
+          --images shared (the default) every client uses the same two, with --images own two of its own;
   tag1    Tag, every client moving its own tag of ONE shared stream (optimistic-concurrency retries);
   get     GetImageStreamTag on tags created before the measurements, with one history entry each (calls/s);
   get_long  GetImageStreamTag on the tags `tag` just moved (hundreds of history entries each);
@@ -70,6 +71,21 @@ SERVER_SCRIPT = Path(__file__).with_name("server_process.py")
 NAMESPACE = "bench"
 DIGESTS = tuple("sha256:" + hashlib.sha256(seed).hexdigest() for seed in (b"bench-a", b"bench-b"))
 IMAGES = tuple(f"registry.example.com/team/app@{digest}" for digest in DIGESTS)
+
+
+def own_images(stream: str, tag: str) -> tuple[str, ...]:
+    """Two images of one client's own. A command holds every aggregate it loads until it saves (the image of
+    a Tag too), so clients that tag the same image take turns in the server; with images of their own they
+    do not, and their appends can meet in one transaction (group commit)."""
+    seeds = (f"bench-{stream}-{tag}-{x}".encode() for x in "ab")
+    return tuple(f"registry.example.com/team/app@sha256:{hashlib.sha256(seed).hexdigest()}" for seed in seeds)
+
+
+def tag_images(images: str, stream: str, tag: str) -> Sequence[str]:
+    """The two images a Tag client moves its tag between, for --images shared|own."""
+    return IMAGES if images == "shared" else own_images(stream, tag)
+
+
 # Calls each client makes before the clock starts: connects the channel, warms caches and prepared statements.
 WARMUP_CALLS = 10
 CALL_TIMEOUT = 30.0
@@ -385,10 +401,10 @@ def tag_request(stream: str, tag: str, image: str) -> api.TagRequest:
 class TagClient:
     """Moves one tag back and forth between two digests, so every call appends a real move."""
 
-    def __init__(self, address: str, metadata: Metadata, stream: str, tag: str) -> None:
+    def __init__(self, address: str, metadata: Metadata, stream: str, tag: str, images: Sequence[str] = IMAGES) -> None:
         self.channel = grpc.insecure_channel(address)
         self.stub = api_grpc.ImageStreamServiceStub(self.channel)
-        self.requests = [tag_request(stream, tag, image) for image in IMAGES]
+        self.requests = [tag_request(stream, tag, image) for image in images]
         self.metadata = metadata
         self.n = 0
 
@@ -584,8 +600,10 @@ def one_run(admin_url: str, args: argparse.Namespace, progress: Progress) -> Run
         makers: dict[str, Callable[[int], Client]] = {
             "noop": lambda i: HealthClient(address, metadata),
             "insert": insert_client,
-            "tag": lambda i: TagClient(address, metadata, f"s{i}", "t"),
-            "tag1": lambda i: TagClient(address, metadata, "shared", f"t{i}"),
+            "tag": lambda i: TagClient(address, metadata, f"s{i}", "t", tag_images(args.images, f"s{i}", "t")),
+            "tag1": lambda i: TagClient(
+                address, metadata, "shared", f"t{i}", tag_images(args.images, "shared", f"t{i}")
+            ),
             "get": lambda i: GetTagClient(address, metadata, f"g{i}", "t"),
             "get_long": lambda i: GetTagClient(address, metadata, f"s{i}", "t"),
             "get_stream": lambda i: GetStreamClient(address, metadata, f"g{i}"),
@@ -678,7 +696,8 @@ class Setting:
 def report(runs: Sequence[Run], args: argparse.Namespace, setting: Setting) -> str:
     header = [
         f"Tag throughput, {setting.started:%Y-%m-%d %H:%M} UTC: {len(runs)} runs x {args.seconds:g} s per measurement, "
-        f"{args.clients} client threads (one channel/connection each), server in its own process.",
+        f"{args.clients} client threads (one channel/connection each), server in its own process; "
+        f"Tag images: {args.images}.",
         f"Machine: {os.cpu_count()} CPUs, 1-min load average at start {setting.load_average:.2f}; Python "
         f"{platform.python_version()}, grpcio {grpc.__version__}, psycopg {psycopg.__version__}, "
         f"{setting.store_version}.",
@@ -710,6 +729,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=("postgres", "sqlite"),
         default="postgres",
         help="the server's store: PostgreSQL (a fresh database per run) or the embedded SQLite file",
+    )
+    parser.add_argument(
+        "--images",
+        choices=("shared", "own"),
+        default="shared",
+        help="the images Tag clients move their tags between: the same two for all (default), or their own",
     )
     parser.add_argument(
         "--progress",
