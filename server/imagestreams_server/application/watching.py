@@ -27,6 +27,13 @@ from .errors import PositionNotReached
 T = TypeVar("T")
 
 
+async def next_in(queue: asyncio.Queue[T], seconds: float) -> T:
+    """The queue's next item, waiting at most `seconds` (else TimeoutError). asyncio.timeout, not wait_for: on
+    Python 3.11 wait_for swallows a cancel that lands as an item arrives, and a cancelled Watch would carry on."""
+    async with asyncio.timeout(seconds):
+        return await queue.get()
+
+
 class MarkerKind(enum.Enum):
     PROGRESS = "progress"
     SNAPSHOT_END = "snapshot_end"
@@ -139,11 +146,9 @@ class Watching:
                 # Live.
                 while True:
                     try:
-                        # wait_for costs a timer per call: only pay it when there is something to wait for.
+                        # A timeout costs a timer per call: only pay it when there is something to wait for.
                         queue = subscription.queue
-                        item = (
-                            queue.get_nowait() if not queue.empty() else await asyncio.wait_for(queue.get(), interval)
-                        )
+                        item = queue.get_nowait() if not queue.empty() else await next_in(queue, interval)
                     except TimeoutError:
                         if not subscription.queue.empty():
                             # A change arrived as the timer fired: deliver it before saying anything else.
