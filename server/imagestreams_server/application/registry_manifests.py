@@ -16,21 +16,19 @@ is reported per image and never fails the prune: the image's record is gone eith
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from ..domain.reference import DockerImageReference, ReferenceError
+from ..importer._challenge import parse_challenges, preferred
 from .fronted_registry import may_skip_tls
 
 log = logging.getLogger(__name__)
 
 # A token for `delete` on a repository, signed by the service, when the registry asks ours (by its `service`).
 OwnToken = Callable[[str, str], str | None]
-
-_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -130,11 +128,10 @@ class RegistryManifests:
         return ManifestDeletion(repository, error=f"HTTP {reply.status_code}: {_message(reply)}")
 
     def _token_for(self, reply: httpx.Response, repository: str) -> str | None:
-        challenge = reply.headers.get("WWW-Authenticate", "")
-        if not challenge.lower().startswith("bearer ") or self.own_token is None:
+        challenge = preferred(parse_challenges(reply.headers.get("WWW-Authenticate", "")))
+        if challenge is None or challenge.scheme != "bearer" or self.own_token is None:
             return None
-        service = dict(_PARAM.findall(challenge)).get("service", "")
-        return self.own_token(service, repository)
+        return self.own_token(challenge.service, repository)
 
 
 def _send(urls: list[tuple[httpx.Client, str]], path: str, token: str | None) -> httpx.Response:
