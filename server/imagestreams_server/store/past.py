@@ -14,13 +14,12 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from .sql import Sql
+from .sql import Sql, events_table
 
 
 def _table(sql: Sql, recorder: Any) -> tuple[str, str]:
-    if sql.is_sqlite:
-        return recorder.events_table_name, "rowid"
-    return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', "notification_id"
+    """The recorder's table, and the column of an event's log position in it."""
+    return events_table(recorder, sqlite=sql.is_sqlite), "rowid" if sql.is_sqlite else "notification_id"
 
 
 def last_version(newest: int, holds: Callable[[int], bool]) -> int:

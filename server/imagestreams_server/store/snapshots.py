@@ -15,21 +15,20 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from eventsourcing.persistence import Compressor, EventStore, Mapper
+from eventsourcing.compressor import ZlibCompressor
+from eventsourcing.persistence import EventStore, Mapper
 
 from ..domain.imagestream import ImageStream
 from ..domain.stream_snapshot import StreamSnapshot
+from .sql import events_table
 
 log = logging.getLogger(__name__)
 
 
-class ZlibCompressor(Compressor):
+class FastZlibCompressor(ZlibCompressor):
     def compress(self, data: bytes) -> bytes:
         # Level 1: a snapshot is written on a command's path, and most of the gain is in the first level.
         return zlib.compress(data, 1)
-
-    def decompress(self, data: bytes) -> bytes:
-        return zlib.decompress(data)
 
 
 class SnapshotStore(EventStore[str]):
@@ -59,12 +58,11 @@ class SnapshotStore(EventStore[str]):
 
 def snapshot_store(events_mapper: Mapper[str], recorder: Any) -> SnapshotStore:
     mapper: Mapper[str] = Mapper(
-        transcoder=events_mapper.transcoder, compressor=ZlibCompressor(), cipher=events_mapper.cipher
+        transcoder=events_mapper.transcoder, compressor=FastZlibCompressor(), cipher=events_mapper.cipher
     )
     return SnapshotStore(mapper=mapper, recorder=recorder)
 
 
 def outdated_statement(recorder: Any, sqlite: bool) -> str:
     """Deletes the snapshots of other schemas (older code's, or a newer one's after a downgrade)."""
-    table = recorder.events_table_name if sqlite else f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-    return f"DELETE FROM {table} WHERE topic <> %s"
+    return f"DELETE FROM {events_table(recorder, sqlite=sqlite)} WHERE topic <> %s"

@@ -64,6 +64,13 @@ def keyset_where(
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
+def events_table(recorder: Any, *, sqlite: bool) -> str:
+    """A recorder's table (events or snapshots) as a statement names it: schema-qualified on PostgreSQL."""
+    if sqlite:
+        return str(recorder.events_table_name)
+    return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+
+
 def is_sqlite_recorder(recorder: ApplicationRecorder) -> bool:
     return isinstance(recorder, SQLiteApplicationRecorder)
 
