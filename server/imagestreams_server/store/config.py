@@ -57,6 +57,8 @@ class StoreConfig:
                 POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout),
                 POSTGRES_POOL_SIZE=str(self.pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
+                # A pooled connection is checked before use: by a round trip only when it may have been lost
+                # (pg_datastore.check_if_disturbed replaces the library's check).
                 POSTGRES_PRE_PING="y",
                 # Seconds to wait for a pooled connection: a failing database surfaces (as UNAVAILABLE) in
                 # seconds rather than the library's 30 s per attempt (which it retries up to ten times).

@@ -15,6 +15,7 @@ library retries each of them up to ten times on a connection error. Here:
 from __future__ import annotations
 
 import math
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +25,8 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.conninfo import make_conninfo
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ConnStatus, TransactionStatus
+from psycopg_pool import ConnectionPool
 
 from . import deadline
 from .health import StoreHealth, StoreUnavailable, connection_failure, describe
@@ -119,6 +121,24 @@ def _loosen_tight_bound(conn: psycopg.Connection[Any]) -> None:
     setattr(conn, _TIMEOUT_ATTR, 0)
 
 
+def check_if_disturbed(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection before it hands it out: the library's round trip
+    (`ConnectionPool.check_connection`) only when the connection is not plainly usable.
+
+    A pooled connection is idle and receives nothing unasked (none of them LISTENs), so anything to read on
+    its socket means the server spoke or went away: it ends a session (shutdown, restart, a terminated backend,
+    an idle timeout) with a message and then closes it, and a closed socket reads as end of file. Then, or
+    when libpq already knows the connection is bad, the round trip decides (and reads what arrived). A silent
+    peer (a host that vanished without closing) is not caught by either: the round trip would wait on it too."""
+    pgconn = conn.pgconn
+    if pgconn.status == ConnStatus.OK and pgconn.transaction_status == TransactionStatus.IDLE:
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+        if not poller.poll(0):
+            return
+    ConnectionPool.check_connection(conn)
+
+
 class GuardedPostgresFactory(PostgresFactory):
     """The library's factory with the guarded datastore; PERSISTENCE_MODULE names it (store/config.py)."""
 
@@ -140,6 +160,10 @@ class GuardedPostgresFactory(PostgresFactory):
         # A slot whose reconnection keeps failing is given up soon (it is grown again on demand), rather than
         # retried with a backoff that may reach past the outage's end by many seconds.
         pool.reconnect_timeout = 2 * wait
+        # The library's pre-ping (POSTGRES_PRE_PING, store/config.py) is a round trip per request; this check
+        # makes one only when the connection may have been lost (see `check_if_disturbed`).
+        assert hasattr(pool, "_check")
+        pool._check = check_if_disturbed
         server = {k: v for k, v in pool.kwargs.items() if k in ("dbname", "host", "port", "user", "password")}
         datastore.health = StoreHealth(
             make_conninfo(**server),
