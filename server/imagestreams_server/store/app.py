@@ -15,7 +15,7 @@ from ..domain.imagestream import ImageStream
 from ..domain.stream_snapshot import StreamSnapshot
 from . import readmodel, snapshots
 from .config import StoreConfig
-from .sql import Sql, transaction
+from .sql import Sql, reading, transaction
 
 # Rebuilds read the log in pages of this many events.
 REPLAY_PAGE = 500
@@ -83,10 +83,14 @@ class EventLog(Application[str]):
 
     @contextmanager
     def read(self, *, consistent: bool = False) -> Iterator[Sql]:
-        """A read transaction on the read models. `consistent` makes every statement of it see the same
-        snapshot (PostgreSQL defaults to a fresh snapshot per statement; SQLite reads are snapshots)."""
+        """Reads of the read models: on PostgreSQL each statement sees a fresh snapshot (sql.reading), or with
+        `consistent` every statement the same one (a REPEATABLE READ transaction); SQLite reads are snapshots."""
+        if not consistent:
+            with reading(self.recorder) as sql:
+                yield sql
+            return
         with transaction(self.recorder, commit=False) as sql:
-            if consistent and not sql.is_sqlite:
+            if not sql.is_sqlite:
                 sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield sql
 

@@ -81,3 +81,17 @@ def transaction(recorder: ApplicationRecorder, *, commit: bool) -> Iterator[Sql]
     datastore = recorder.datastore  # type: ignore[attr-defined]
     with datastore.transaction(commit=commit) as cursor:
         yield Sql(cursor, sqlite=is_sqlite_recorder(recorder))
+
+
+@contextmanager
+def reading(recorder: ApplicationRecorder) -> Iterator[Sql]:
+    """Statements that only read. On PostgreSQL they run outside a transaction (the pool's connections are in
+    autocommit mode): each sees what was committed when it starts, as it would inside a transaction at
+    PostgreSQL's default isolation (READ COMMITTED), without the BEGIN and ROLLBACK round trips. SQLite reads
+    in a transaction as before (a snapshot, and no round trips to save)."""
+    if is_sqlite_recorder(recorder):
+        with transaction(recorder, commit=False) as sql:
+            yield sql
+        return
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:  # type: ignore[attr-defined]
+        yield Sql(cursor, sqlite=False)
