@@ -117,6 +117,13 @@ class Queries:
         self, namespace: str, name: str, min_position: int = 0, name_field: str = "name", only_tag: str | None = None
     ) -> StreamView:
         """A stream with its tags (only `only_tag` when given: all a one-tag view needs)."""
+        return self._stream(namespace, name, min_position, name_field, only_tag)[0]
+
+    def _stream(
+        self, namespace: str, name: str, min_position: int, name_field: str, only_tag: str | None
+    ) -> tuple[StreamView, readmodel.StoredImage | None]:
+        """`stream`, and when only `only_tag` was read from the database, the image that tag is at if the same
+        read could fetch it (saving `_image_for` a read of its own)."""
         stream_name = StreamName(namespace, name)
         stream_name.validate(name_field=name_field)
         key = stream_id(namespace, name)
@@ -124,16 +131,22 @@ class Queries:
         if stored is None and only_tag is not None:
             # The whole stream answers for any of its tags too.
             stored = self._cached(key, None, min_position)
+        image = None
         if stored is None:
             self.wait_for(min_position)
             token = self.cache.token()
             with self._read() as sql:
-                stored = readmodel.get_stream(sql, namespace, name, only_tag)
+                if only_tag is None:
+                    stored = readmodel.get_stream(sql, namespace, name)
+                else:
+                    stored, image = readmodel.get_stream_and_image(sql, namespace, name, only_tag)
             if stored is not None:
                 self.cache.put(key, only_tag, stored, token)
+            if image is not None:
+                self.cache.put(image_id(image.digest), None, image, token)
         if stored is None:
             raise NotFound("imagestream", str(stream_name))
-        return StreamView(stored.state, stored.position)
+        return StreamView(stored.state, stored.position), image
 
     def position_of(self, name: StreamName) -> int:
         with self.log.read() as sql:
@@ -204,8 +217,8 @@ class Queries:
     def tag(self, namespace: str, stream: str, tag: str, min_position: int = 0) -> TagView:
         if not tag:
             raise InvalidField("tag", "tag is required")
-        view = self.stream(namespace, stream, min_position, name_field="stream", only_tag=tag)
-        return self._tag_view(view, tag)
+        view, image = self._stream(namespace, stream, min_position, "stream", tag)
+        return self._tag_view(view, tag, image)
 
     def tags(self, namespace: str, stream: str, after: tuple[str, str] | None, limit: int, min_position: int = 0):
         """Tags (with a spec or a status) ordered by stream then tag, starting after the given key."""
@@ -233,14 +246,17 @@ class Queries:
         """One tag of a stream as given (the present one, or one of the past: see time_travel.py)."""
         return self._tag_view(view, tag)
 
-    def _tag_view(self, view: StreamView, tag: str) -> TagView:
+    def _tag_view(self, view: StreamView, tag: str, read: readmodel.StoredImage | None = None) -> TagView:
+        """`read`: the tag's image if it was read with the stream."""
         state = view.state
         spec = state.spec_tags.get(tag)
         status = state.status_tags.get(tag)
         if spec is None and status is None:
             raise NotFound("imagestreamtag", istag_name(state.namespace, state.name, tag))
         current = state.current(tag)
-        image = self._image_for(current) if current and current.image else None
+        image = None
+        if current and current.image:
+            image = _image_view(read) if read and read.digest == current.image else self._image_for(current)
         return TagView(
             namespace=state.namespace,
             stream=state.name,
@@ -362,7 +378,7 @@ class Queries:
                 self.cache.put(image_id(digest), None, stored, token)
         if stored is None:
             raise NotFound("image", digest)
-        return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
+        return _image_view(stored)
 
     def _image_for(self, event: TagEvent) -> ImageView:
         key = image_id(event.image)
@@ -376,7 +392,11 @@ class Queries:
         if stored is None:
             # Every command that records a digest records its image too; this keeps the read whole if not.
             return ImageView(event.image, event.docker_image_reference, event.created, {})
-        return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
+        return _image_view(stored)
+
+
+def _image_view(stored: readmodel.StoredImage) -> ImageView:
+    return ImageView(stored.digest, stored.docker_image_reference, stored.created, stored.metadata)
 
 
 def _alias_root(state: StreamState, tag: str, present: set[str]) -> str:

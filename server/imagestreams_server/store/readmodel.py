@@ -379,10 +379,21 @@ def tracked_position(sql: Sql) -> int:
 
 def get_stream(sql: Sql, namespace: str, name: str, tag: str | None = None) -> StoredStream | None:
     """A stream with all of its tags, or with only `tag` when one is named (enough for one tag's view)."""
-    row = sql.execute(
-        "SELECT doc, position FROM is_streams WHERE namespace = %s AND name = %s", (namespace, name)
-    ).fetchone()
-    return _stream(sql, row, tag) if row else None
+    found = _streams(sql, _ONE_STREAM, (namespace, name), tag)
+    return found[0][0] if found else None
+
+
+def get_stream_and_image(
+    sql: Sql, namespace: str, name: str, tag: str
+) -> tuple[StoredStream | None, StoredImage | None]:
+    """A stream with only `tag`, and the image the tag is at (None when it has none, or the image is not
+    recorded): one tag's view. On PostgreSQL one statement reads it all."""
+    if sql.is_sqlite:
+        stored = get_stream(sql, namespace, name, tag)
+        current = stored.state.current(tag) if stored else None
+        return stored, get_image(sql, current.image) if current and current.image else None
+    found = _streams(sql, _ONE_STREAM, (namespace, name), tag, with_image=True)
+    return found[0] if found else (None, None)
 
 
 def stream_position(sql: Sql, namespace: str, name: str) -> int:
@@ -399,10 +410,8 @@ def list_streams(
     """Streams ordered by (namespace, name), starting after the given key; all namespaces (or all of
     `within`) when empty."""
     where, params = keyset_where(namespace, after, within)
-    rows = sql.execute(
-        f"SELECT doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s", (*params, limit)
-    ).fetchall()
-    return [_stream(sql, row, None) for row in rows]
+    page = f"SELECT namespace, name, doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s"
+    return [stored for stored, _ in _streams(sql, page, (*params, limit), None)]
 
 
 def list_images(sql: Sql) -> list[StoredImage]:
@@ -476,24 +485,76 @@ def tag_moves(
     ]
 
 
-def _stream(sql: Sql, row: Any, tag: str | None) -> StoredStream:
-    state = StreamState.from_dict(json.loads(row["doc"]))
-    params: tuple[Any, ...] = (state.namespace, state.name)
-    where = "namespace = %s AND stream = %s"
-    if tag is not None:
-        where += " AND tag = %s"
-        params = (*params, tag)
-    for tag_row in sql.execute(f"SELECT tag, spec, conditions FROM is_tags WHERE {where}", params).fetchall():
-        if tag_row["spec"]:
-            state.spec_tags[tag_row["tag"]] = TagSpec.from_dict(json.loads(tag_row["spec"]))
-        if tag_row["conditions"] is not None:
-            conditions = [TagCondition.from_dict(c) for c in json.loads(tag_row["conditions"])]
-            state.status_tags[tag_row["tag"]] = TagStatus(conditions=conditions)
-    items = sql.execute(
-        f"SELECT tag, entry FROM is_tag_status_items WHERE {where} ORDER BY tag, seq DESC", params
+_ONE_STREAM = "SELECT namespace, name, doc, position FROM is_streams WHERE namespace = %s AND name = %s"
+# A tag's status entries, newest first, as one text: the entries' JSON texts joined by commas (PostgreSQL).
+_JOINED_ENTRIES = (
+    "(SELECT string_agg(i.entry, ',' ORDER BY i.seq DESC) FROM is_tag_status_items i"
+    " WHERE i.namespace = t.namespace AND i.stream = t.stream AND i.tag = t.tag)"
+)
+# The image a tag is at: the one its newest status entry names (PostgreSQL).
+_TAG_IMAGE = (
+    " LEFT JOIN LATERAL (SELECT doc, position FROM is_images WHERE digest ="
+    " (SELECT i.entry::json ->> 'image' FROM is_tag_status_items i"
+    " WHERE i.namespace = t.namespace AND i.stream = t.stream AND i.tag = t.tag ORDER BY i.seq DESC LIMIT 1)) img"
+    " ON true"
+)
+
+
+def _streams(
+    sql: Sql, streams: str, params: Sequence[Any], tag: str | None, *, with_image: bool = False
+) -> list[tuple[StoredStream, StoredImage | None]]:
+    """The streams that `streams` selects (namespace, name, doc and position of is_streams rows, in the order
+    wanted), each with its tags (only `tag` when given) and their status entries, and the image `tag` is at
+    when `with_image` (PostgreSQL only; None otherwise, or when the tag has no recorded image).
+
+    A fixed number of statements, however many streams: on PostgreSQL one, which joins each tag's entries into
+    one text; on SQLite (no round trips to save, and no ordered text aggregate before 3.44) a second one reads
+    the entries, a row each. Either way a tag's entries are decoded with one `json.loads`."""
+    tag_filter, tag_params = (" AND t.tag = %s", (tag,)) if tag is not None else ("", ())
+    entries = "NULL" if sql.is_sqlite else _JOINED_ENTRIES
+    image_columns, image_join = (
+        (", img.doc AS image_doc, img.position AS image_position", _TAG_IMAGE) if with_image else ("", "")
+    )
+    rows = sql.execute(
+        f"SELECT s.namespace, s.name, s.doc, s.position, t.tag, t.spec, t.conditions, {entries} AS entries"
+        f"{image_columns} FROM ({streams}) s"
+        f" LEFT JOIN is_tags t ON t.namespace = s.namespace AND t.stream = s.name{tag_filter}{image_join}"
+        " ORDER BY s.namespace, s.name, t.tag",
+        (*params, *tag_params),
     ).fetchall()
-    for item in items:
-        status = state.status_tags.get(item["tag"])
-        if status is not None:
-            status.items.append(TagEvent.from_dict(json.loads(item["entry"])))
-    return StoredStream(state, int(row["position"]))
+    texts: dict[tuple[str, str, str], list[str]] = {}
+    if sql.is_sqlite and rows:
+        items = sql.execute(
+            "SELECT t.namespace, t.stream, t.tag, t.entry FROM is_tag_status_items t"
+            f" WHERE (t.namespace, t.stream) IN (SELECT namespace, name FROM ({streams})){tag_filter}"
+            " ORDER BY t.namespace, t.stream, t.tag, t.seq DESC",
+            (*params, *tag_params),
+        ).fetchall()
+        for item in items:
+            texts.setdefault((item["namespace"], item["stream"], item["tag"]), []).append(item["entry"])
+    result: list[tuple[StoredStream, StoredImage | None]] = []
+    key: tuple[str, str] | None = None
+    state: StreamState | None = None
+    for row in rows:
+        if (row["namespace"], row["name"]) != key:
+            key = (row["namespace"], row["name"])
+            state = StreamState.from_dict(json.loads(row["doc"]))
+            image = None
+            if with_image and row["image_doc"] is not None:
+                image = _image({"doc": row["image_doc"], "position": row["image_position"]})
+            result.append((StoredStream(state, int(row["position"])), image))
+        name = row["tag"]
+        if name is None:
+            continue  # a stream without tags
+        assert state is not None
+        if row["spec"]:
+            state.spec_tags[name] = TagSpec.from_dict(json.loads(row["spec"]))
+        if row["conditions"] is None:
+            continue  # no status: its entries, if any were left, are not part of the stream
+        conditions = [TagCondition.from_dict(c) for c in json.loads(row["conditions"])]
+        status = TagStatus(conditions=conditions)
+        state.status_tags[name] = status
+        joined = ",".join(texts.get((*key, name), ())) if sql.is_sqlite else row["entries"]
+        if joined:
+            status.items.extend(TagEvent.from_dict(entry) for entry in json.loads(f"[{joined}]"))
+    return result
