@@ -25,7 +25,7 @@ from imagestreams_server.store.config import StoreConfig
 from imagestreams_server.store.sql import Sql, transaction
 
 from tests.support.access import group, secret_key_for, user
-from tests.support.builders import digest, docker, get_istag, istag, pinned, push, tag
+from tests.support.builders import REGISTRY, digest, docker, get_istag, istag, pinned, push, tag
 from tests.support.faulty_registry import FaultyRegistry
 from tests.support.registry import build_image
 from tests.support.server import TestServer, running_server
@@ -216,18 +216,67 @@ def test_a_rebuild_outlasts_the_idle_in_transaction_limit(
         make_history(server.stub)
     monkeypatch.setenv("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "1")
     log = EventLog(store_config)
-    replay = log.replay
+    replay = log.replay_by_aggregate
 
-    def slow_replay() -> Iterator[tuple[int, Any]]:
-        for n, item in enumerate(replay()):
-            if n == 1:
-                time.sleep(2.5)  # the log's reader is slow: the write connection idles meanwhile
-            yield item
+    def slow_replay(sql: Sql) -> Iterator[list[tuple[int, Any]]]:
+        for n, page in enumerate(replay(sql)):
+            if n == 0:
+                time.sleep(2.5)  # the events are slow to decode: the write connection idles meanwhile
+            yield page
 
-    monkeypatch.setattr(log, "replay", slow_replay)
+    monkeypatch.setattr(log, "replay_by_aggregate", slow_replay)
     try:
         assert log.rebuild_read_models() > 1
     finally:
         log.close()
     with running_server(store_config) as server:
         assert get_istag(server.stub, "ruby:latest").pull_spec
+
+
+def map_image(stub, stream: str, tag_name: str, seed: str, reference: str) -> None:  # type: ignore[no-untyped-def]
+    """A push that names its image's pull spec: the current image under another spec updates it in place."""
+    image = pb.Image(name=digest(seed), docker_image_reference=reference)
+    stub.CreateImageStreamMapping(
+        api.CreateImageStreamMappingRequest(namespace="team", name=stream, tag=tag_name, image=image)
+    )
+
+
+def test_a_rebuild_equals_the_live_projection_through_trims_pins_and_updates_in_place(
+    store_config: StoreConfig,
+) -> None:
+    """The status entries a rebuild keeps in memory until a stream's last event are the rows the live
+    projection's statements left: entries trimmed beyond the limit, replaced in place, a pin's skipped move,
+    tags and streams deleted and made again."""
+    with running_server(store_config, max_status_history=3) as server:
+        stub = server.stub
+        make_history(stub)
+        for seed in range(6):
+            push(stub, "trim", "a", f"a{seed}")
+            push(stub, "trim", "b", f"b{seed % 2}")
+        map_image(stub, "trim", "a", "a5", f"{REGISTRY}/elsewhere/trim@{digest('a5')}")
+        map_image(stub, "trim", "a", "a5", f"{REGISTRY}/again/trim@{digest('a5')}")
+        stub.PinTag(api.PinTagRequest(namespace="team", stream="trim", tag="b", reason="frozen"))
+        push(stub, "trim", "b", "c9")
+        push(stub, "trim", "c", "c9")
+        stub.UnpinTag(api.UnpinTagRequest(namespace="team", stream="trim", tag="b"))
+        push(stub, "trim", "b", "c8")
+        stub.DeleteTag(api.DeleteTagRequest(namespace="team", stream="trim", tag="c"))
+        push(stub, "trim", "c", "c7")
+        for seed in range(5):
+            push(stub, "redo", "a", f"d{seed}")
+        stub.DeleteImageStream(api.DeleteImageStreamRequest(namespace="team", name="redo"))
+        for seed in range(5):
+            push(stub, "redo", "a", f"e{seed}")
+    live = read_model_rows(store_config)
+    assert live["is_tag_status_items"] and live["is_tag_history"]
+    assert any(row["change"] == "skipped" for row in live["is_tag_history"])
+    assert any(row["change"] == "updated" for row in live["is_tag_history"])
+
+    log = EventLog(store_config)
+    try:
+        log.rebuild_read_models()
+    finally:
+        log.close()
+    rebuilt = read_model_rows(store_config)
+    for table in readmodel.TABLES:
+        assert rebuilt[table] == live[table], table

@@ -13,7 +13,7 @@ from eventsourcing.persistence import EventStore, Recording
 
 from ..domain.imagestream import ImageStream
 from ..domain.stream_snapshot import StreamSnapshot
-from . import readmodel, snapshots
+from . import readmodel, rebuild, snapshots
 from .config import StoreConfig
 from .sql import Sql, reading, transaction
 
@@ -137,8 +137,8 @@ class EventLog(Application[str]):
             start = page[-1].id
 
     def rebuild_read_models(self) -> int:
-        """Empties the read models and replays the whole log into them, in one transaction that holds the
-        log's write lock, so no append lands half inside the rebuild."""
+        """Empties the read models and replays the whole log into them (store/rebuild.py), in one transaction
+        that holds the log's write lock, so no append lands half inside the rebuild."""
         with transaction(self.recorder, commit=True) as sql:
             if not sql.is_sqlite:
                 # The store's connections end a transaction idle for a few seconds (an abandoned one must not
@@ -147,7 +147,26 @@ class EventLog(Application[str]):
             for statement in getattr(self.recorder, "lock_table_statements", ()):
                 sql.raw(statement)
             readmodel.create_tables(sql)
-            return readmodel.rebuild(sql, self.replay())
+            with self._log_reader(sql) as reader:
+                return rebuild.rebuild(sql, self.replay_by_aggregate(reader))
+
+    @contextmanager
+    def _log_reader(self, sql: Sql) -> Iterator[Sql]:
+        """Where a rebuild reads the log. On PostgreSQL another connection, so the next page is read while
+        the rows of the last are written on `sql`: its transaction starts after `sql` took the log's write
+        lock, so it sees every event of the log and no other can arrive. On SQLite `sql` itself."""
+        if sql.is_sqlite:
+            yield sql
+            return
+        with transaction(self.recorder, commit=False) as reader:
+            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            reader.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            yield reader
+
+    def replay_by_aggregate(self, sql: Sql) -> Iterator[list[tuple[int, Any]]]:
+        """Every event of the log with its position, in pages, each aggregate's events together in version
+        order, read in the transaction of `sql`."""
+        return rebuild.log_pages(sql, self.recorder, self.mapper)
 
     def ensure_read_models(self) -> int:
         """Creates missing read-model tables and rebuilds them when they are behind the log (after they were

@@ -4,9 +4,10 @@ A tag's status history is a row per entry (`is_tag_status_items`), written from 
 move inserts one row, an in-place update replaces the newest, a trim deletes the trimmed ones. So a save costs
 what it changed, whatever the history's length, instead of rewriting a row that grows with every move.
 
-`project` runs inside the transaction that appends the events (so a write is visible to the next read) and
-`rebuild` runs the same code over the whole log. Both record the log position the tables reflect in
-`is_tracking`, in the same transaction as the rows.
+`project` runs inside the transaction that appends the events (so a write is visible to the next read);
+`rebuild.py` replays the whole log into empty tables with the same rows, built by the same functions
+(`history_rows`, `entry_text`, `stream_row`, `tag_row`, `image_row`). Both record the log position the tables
+reflect in `is_tracking`, in the same transaction as the rows.
 """
 
 from __future__ import annotations
@@ -110,10 +111,10 @@ def schema_outdated(sql: Sql) -> bool:
 
 
 # Stream events that change every tag's row (the others name the one tag they change).
-_ALL_TAGS = (ImageStream.Created, ImageStream.Recreated, ImageStream.Deleted)
+ALL_TAGS = (ImageStream.Created, ImageStream.Recreated, ImageStream.Deleted)
 
 
-class _TagChanges:
+class TagChanges:
     """Which tag rows of one stream a run of its events changed, and at which log position: a tag's row
     records the position of the last event that named the tag, or of the last event that rewrote every tag
     (created, re-created, deleted), whichever came later. Defined by the events alone, so the live
@@ -125,7 +126,7 @@ class _TagChanges:
         self.named: dict[str, int] = {}
 
     def add(self, position: int, event: Any) -> None:
-        if isinstance(event, _ALL_TAGS):
+        if isinstance(event, ALL_TAGS):
             self.every = position
             self.named.clear()
         elif isinstance(event.__dict__.get("tag"), str):
@@ -136,14 +137,14 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
     """Applies one committed batch: a row per tag move, then the resulting state of what the batch changed:
     each aggregate's own row and the rows of the tags its events named."""
     last_position: dict[str, int] = {}
-    changes: dict[str, _TagChanges] = {}
+    changes: dict[str, TagChanges] = {}
     access_position = 0
     for position, event in recorded:
         _write_event_rows(sql, position, event)
         if access_rows.is_access_event(event):
             access_position = position
         last_position[event.originator_id] = position
-        changes.setdefault(event.originator_id, _TagChanges()).add(position, event)
+        changes.setdefault(event.originator_id, TagChanges()).add(position, event)
     for aggregate in aggregates:
         if aggregate.id in last_position:
             _write_state(sql, aggregate, last_position[aggregate.id], changes[aggregate.id])
@@ -153,46 +154,35 @@ def project(sql: Sql, recorded: Sequence[tuple[int, Any]], aggregates: Iterable[
         tracking.advance(sql, access_rows.TRACKING_NAME, access_position)
 
 
-def rebuild(sql: Sql, log: Iterable[tuple[int, Any]]) -> int:
-    """Replays the log into empty tables: row for row what the live projection wrote (the same positions
-    too). Returns the number of events replayed."""
-    for table in TABLES:
-        sql.execute(f"DELETE FROM {table}")
-    aggregates: dict[str, Any] = {}
-    last_position: dict[str, int] = {}
-    changes: dict[str, _TagChanges] = {}
-    count = 0
-    top = 0
-    access_position = 0
-    for position, event in log:
-        aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
-        _write_event_rows(sql, position, event)
-        last_position[event.originator_id] = position
-        changes.setdefault(event.originator_id, _TagChanges()).add(position, event)
-        if access_rows.is_access_event(event):
-            access_position = position
-        count += 1
-        top = position
-    for aggregate_id, aggregate in aggregates.items():
-        tag_changes = changes[aggregate_id]
-        # A stream's log starts with an event that rewrites every tag; were it missing, every row is written
-        # all the same.
-        if tag_changes.every is None:
-            tag_changes.every = last_position[aggregate_id]
-        _write_state(sql, aggregate, last_position[aggregate_id], tag_changes)
-    tracking.advance(sql, SCHEMA_TRACKING_NAME, SCHEMA_VERSION)
-    if count:
-        tracking.advance(sql, TRACKING_NAME, top)
-    if access_position:
-        tracking.advance(sql, access_rows.TRACKING_NAME, access_position)
-    return count
+HISTORY_COLUMNS = (
+    "position",
+    "namespace",
+    "stream",
+    "tag",
+    "change",
+    "current",
+    "previous",
+    "actor",
+    "cause",
+    "time",
+    "move_cause",
+)
+_INSERT_HISTORY = (
+    f"INSERT INTO is_tag_history ({', '.join(HISTORY_COLUMNS)}) VALUES ({', '.join(['%s'] * len(HISTORY_COLUMNS))})"
+)
 
 
 def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
-    """One row per tag an event moved or removed (a deleted stream removes all of its tags), and the status
-    history rows the event changed."""
+    """The rows of `history_rows`, and the status history rows the event changed."""
     if isinstance(event, ImageStream.Event):
         _write_status_items(sql, position, event)
+    for row in history_rows(position, event):
+        sql.execute(_INSERT_HISTORY, row)
+
+
+def history_rows(position: int, event: Any) -> list[tuple[Any, ...]]:
+    """The `is_tag_history` rows of an event (HISTORY_COLUMNS): one per tag it moved or removed (a deleted
+    stream removes all of its tags)."""
     move_cause = ""
     if isinstance(event, ImageStream.TagStatusChanged):
         rows = [(event.tag, event.change, json.dumps(event.current), _json_or_none(event.previous))]
@@ -206,36 +196,23 @@ def _write_event_rows(sql: Sql, position: int, event: Any) -> None:
     elif isinstance(event, ImageStream.Deleted):
         rows = [(tag, "deleted", None, None) for tag in event.tags]
     else:
-        return
-    namespace, name = _stream_of(event.originator_id)
-    for tag, change, current, previous in rows:
-        sql.execute(
-            "INSERT INTO is_tag_history"
-            " (position, namespace, stream, tag, change, current, previous, actor, cause, time, move_cause)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                position,
-                namespace,
-                name,
-                tag,
-                change,
-                current,
-                previous,
-                event.actor,
-                event.cause,
-                event.timestamp.isoformat(),
-                move_cause,
-            ),
-        )
+        return []
+    namespace, name = stream_of(event.originator_id)
+    time = event.timestamp.isoformat()
+    return [
+        (position, namespace, name, tag, change, current, previous, event.actor, event.cause, time, move_cause)
+        for tag, change, current, previous in rows
+    ]
 
 
+STATUS_ITEM_COLUMNS = ("namespace", "stream", "tag", "seq", "entry")
 _STATUS_ITEMS_KEY = "namespace = %s AND stream = %s AND tag = %s"
 
 
 def _write_status_items(sql: Sql, position: int, event: Any) -> None:
     """Keeps `is_tag_status_items` what the events' `apply` makes of a tag's `status.items`: the same steps,
     on rows instead of a list (tests/integration/test_rebuild.py and the read tests compare the two)."""
-    key = _stream_of(event.originator_id)
+    key = stream_of(event.originator_id)
     if isinstance(event, ImageStream.Created | ImageStream.Recreated | ImageStream.Deleted):
         sql.execute("DELETE FROM is_tag_status_items WHERE namespace = %s AND stream = %s", key)
     elif isinstance(event, ImageStream.TagDeleted):
@@ -250,12 +227,12 @@ def _write_status_items(sql: Sql, position: int, event: Any) -> None:
             )
         sql.execute(
             "INSERT INTO is_tag_status_items (namespace, stream, tag, seq, entry) VALUES (%s, %s, %s, %s, %s)",
-            (*key, event.tag, position, _entry_text(event.current)),
+            (*key, event.tag, position, entry_text(event.current)),
         )
     elif isinstance(event, ImageStream.TagHistoryPruned) and event.removed:
         # `apply` removes every entry equal to a removed one; entries are kept in one canonical text, so equal
         # entries have equal texts.
-        removed = sorted({_entry_text(item) for item in event.removed})
+        removed = sorted({entry_text(item) for item in event.removed})
         sql.execute(
             f"DELETE FROM is_tag_status_items WHERE {_STATUS_ITEMS_KEY}"
             f" AND entry IN ({', '.join(['%s'] * len(removed))})",
@@ -263,12 +240,17 @@ def _write_status_items(sql: Sql, position: int, event: Any) -> None:
         )
 
 
-def _entry_text(entry: dict[str, Any]) -> str:
+def entry_text(entry: dict[str, Any]) -> str:
     """A history entry's one text: what `TagEvent` makes of it, so two equal entries are stored alike."""
     return json.dumps(TagEvent.from_dict(entry).to_dict())
 
 
-def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) -> None:
+STREAM_COLUMNS = ("namespace", "name", "position", "doc")
+TAG_COLUMNS = ("namespace", "stream", "tag", "position", "spec", "conditions")
+IMAGE_COLUMNS = ("digest", "position", "doc")
+
+
+def _write_state(sql: Sql, aggregate: Any, position: int, changes: TagChanges) -> None:
     """Writes an aggregate's row; for a stream also the rows of the tags `changes` names (all of its tags
     when an event rewrote every tag), so a save costs what it changed, not the size of the stream's whole
     history."""
@@ -284,27 +266,19 @@ def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) 
         sql.execute(
             "INSERT INTO is_streams (namespace, name, position, doc) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (namespace, name) DO UPDATE SET position = excluded.position, doc = excluded.doc",
-            (*key, position, json.dumps(state.header_dict(), sort_keys=True)),
+            stream_row(aggregate, position),
         )
         for tag in state.tag_names() if every is not None else sorted(changes.named):
-            spec, status = state.spec_tags.get(tag), state.status_tags.get(tag)
-            if spec is None and status is None:
+            row = tag_row(state, tag, changes.named.get(tag, every))
+            if row is None:
                 sql.execute("DELETE FROM is_tags WHERE namespace = %s AND stream = %s AND tag = %s", (*key, tag))
                 continue
-            # The status's entries have rows of their own (`_write_status_items`); this row says whether the tag
-            # has a status at all, and holds its conditions.
             sql.execute(
                 "INSERT INTO is_tags (namespace, stream, tag, position, spec, conditions)"
                 " VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (namespace, stream, tag) DO UPDATE SET position = excluded.position,"
                 " spec = excluded.spec, conditions = excluded.conditions",
-                (
-                    *key,
-                    tag,
-                    changes.named.get(tag, every),
-                    _json_or_none(spec.to_dict() if spec else None),
-                    _json_or_none([c.to_dict() for c in status.conditions] if status else None),
-                ),
+                row,
             )
     elif isinstance(aggregate, Image):
         if aggregate.deleted:
@@ -313,12 +287,40 @@ def _write_state(sql: Sql, aggregate: Any, position: int, changes: _TagChanges) 
         sql.execute(
             "INSERT INTO is_images (digest, position, doc) VALUES (%s, %s, %s)"
             " ON CONFLICT (digest) DO UPDATE SET position = excluded.position, doc = excluded.doc",
-            (aggregate.digest, position, json.dumps(image_doc(aggregate), sort_keys=True)),
+            image_row(aggregate, position),
         )
     elif isinstance(aggregate, Secret):
         secret_rows.write(sql, aggregate, position)
     else:
         access_rows.write(sql, aggregate, position)
+
+
+def stream_row(stream: ImageStream, position: int) -> tuple[Any, ...]:
+    """A live stream's `is_streams` row (STREAM_COLUMNS): the stream without its tags."""
+    state = stream.state
+    return (state.namespace, state.name, position, json.dumps(state.header_dict(), sort_keys=True))
+
+
+def tag_row(state: StreamState, tag: str, position: int | None) -> tuple[Any, ...] | None:
+    """A tag's `is_tags` row (TAG_COLUMNS), None when the stream has no such tag. The status's entries have
+    rows of their own (`_write_status_items`); this row says whether the tag has a status at all, and holds
+    its conditions."""
+    spec, status = state.spec_tags.get(tag), state.status_tags.get(tag)
+    if spec is None and status is None:
+        return None
+    return (
+        state.namespace,
+        state.name,
+        tag,
+        position,
+        _json_or_none(spec.to_dict() if spec else None),
+        _json_or_none([c.to_dict() for c in status.conditions] if status else None),
+    )
+
+
+def image_row(image: Image, position: int) -> tuple[Any, ...]:
+    """A live image's `is_images` row (IMAGE_COLUMNS)."""
+    return (image.digest, position, json.dumps(image_doc(image), sort_keys=True))
 
 
 def image_doc(image: Image) -> dict[str, Any]:
@@ -334,7 +336,7 @@ def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def _stream_of(aggregate_id: str) -> tuple[str, str]:
+def stream_of(aggregate_id: str) -> tuple[str, str]:
     namespace, name = aggregate_id.removeprefix("imagestream:").split("/", 1)
     return namespace, name
 
