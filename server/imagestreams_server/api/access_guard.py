@@ -80,6 +80,13 @@ class RequestAccess:
             return False
         return self.identity.subject is not None and snapshot.subject_uid(self.identity.subject) == row.subject_uid
 
+    def token_expiry(self, snapshot: AccessSnapshot) -> datetime | None:
+        """When the call's token expires, as `snapshot` records it (None: it does not, or no token)."""
+        if not self.identity.token_name:
+            return None
+        row = snapshot.rows.tokens.get(self.identity.token_name)
+        return row.expires if row is not None else None
+
 
 _current: contextvars.ContextVar[RequestAccess | None] = contextvars.ContextVar("imagestreams_access", default=None)
 

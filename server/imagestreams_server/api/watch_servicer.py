@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import grpc
 from imagestreams.v1 import watch_service_pb2 as watch_api
 from imagestreams.v1 import watch_service_pb2_grpc as watch_grpc
 
+from ..application.access_snapshot import AccessSnapshot
 from ..application.errors import PermissionDenied, Unauthenticated
 from ..application.watching import Marker, MarkerKind, Start, StartKind, Watching, watch_filter
 from ..domain.errors import InvalidField
@@ -67,30 +69,52 @@ class WatchServicer(watch_grpc.WatchServiceServicer):
                     "progress_interval_seconds", f"must be between {MIN_PROGRESS} and {MAX_PROGRESS} seconds"
                 )
             access = request_access()
+            still_allowed = StillAllowed(access, target.namespace) if access is not None else None
             last_position = 0
             async for item in self.watching.watch(target, _start(request), float(interval) or None):
-                if access is not None:
-                    await _check_still_allowed(access, target.namespace, last_position)
+                if still_allowed is not None:
+                    await still_allowed.check(last_position)
                 last_position = item.position
                 yield self._response(item)
         except Exception as error:  # every error leaves as a status, never as a crash
             await context.abort_with_status(to_status(error))
 
 
-async def _check_still_allowed(access: RequestAccess, namespace: str, last_position: int) -> None:
-    """Rights are checked again before every item, against the latest access snapshot, so a watch ends as
-    soon as they go: a revoked or expired token ends it UNAUTHENTICATED, a removed role PERMISSION_DENIED;
-    both say the last position sent, to resume from once allowed again."""
-    snapshot = await access.latest()
-    resume = {"last_position": str(last_position)}
-    if not access.still_authenticated(snapshot):
-        raise Unauthenticated(
-            f"the token was revoked or has expired; log in again and resume after position {last_position}", resume
-        )
-    check = Check("watch", "imagestreams", namespace)
-    if not snapshot.decide(access.identity, check.verb, check.resource, namespace).allowed:
-        message = f"{denied_message(access.identity, check)} (any more); resume after position {last_position}"
-        raise PermissionDenied(message, check.verb, check.resource, namespace, resume)
+class StillAllowed:
+    """A watch's rights, checked again before every item against the latest access snapshot, so a watch ends
+    as soon as they go: a revoked or expired token ends it UNAUTHENTICATED, a removed role PERMISSION_DENIED;
+    both say the last position sent, to resume from once allowed again.
+
+    A snapshot never changes (an access change makes a new one), so its answer is kept until the snapshot is
+    replaced: an item then costs an identity test and, for a token that expires, a look at the clock, instead
+    of a policy decision (most of a busy watch's items come with the same snapshot)."""
+
+    __slots__ = ("_access", "_checked", "_expires", "_namespace")
+
+    def __init__(self, access: RequestAccess, namespace: str) -> None:
+        self._access = access
+        self._namespace = namespace
+        self._checked: AccessSnapshot | None = None  # the snapshot that last allowed the watch
+        self._expires: datetime | None = None  # when the call's token expires, as of that snapshot
+
+    async def check(self, last_position: int) -> None:
+        access = self._access
+        snapshot = access.cache.cached() or await access.latest()
+        if snapshot is self._checked and (self._expires is None or access.clock() < self._expires):
+            return
+        self._checked = None
+        resume = {"last_position": str(last_position)}
+        if not access.still_authenticated(snapshot):
+            raise Unauthenticated(
+                f"the token was revoked or has expired; log in again and resume after position {last_position}",
+                resume,
+            )
+        check = Check("watch", "imagestreams", self._namespace)
+        if not snapshot.decide(access.identity, check.verb, check.resource, self._namespace).allowed:
+            message = f"{denied_message(access.identity, check)} (any more); resume after position {last_position}"
+            raise PermissionDenied(message, check.verb, check.resource, self._namespace, resume)
+        self._checked = snapshot
+        self._expires = access.token_expiry(snapshot)
 
 
 def _start(request: watch_api.WatchRequest) -> Start:

@@ -21,17 +21,46 @@ from ..domain.names import StreamName, validate_namespace
 from ..store import readmodel
 from ..store.app import EventLog
 from ..store.changes import Change, ChangeKind, WatchFilter
-from ..store.watch_hub import READ_PAGE, WatchHub
+from ..store.watch_hub import PROGRESS_DUE, READ_PAGE, Subscription, WatchHub
 from .errors import PositionNotReached
 
 T = TypeVar("T")
 
 
-async def next_in(queue: asyncio.Queue[T], seconds: float) -> T:
-    """The queue's next item, waiting at most `seconds` (else TimeoutError). asyncio.timeout, not wait_for: on
-    Python 3.11 wait_for swallows a cancel that lands as an item arrives, and a cancelled Watch would carry on."""
-    async with asyncio.timeout(seconds):
-        return await queue.get()
+class IdleTimer:
+    """Puts PROGRESS_DUE in a watcher's buffer once the watcher has taken nothing for `interval` seconds.
+
+    One timer per silence, not one per wait: a watch that waits for every change (the usual case: changes
+    arrive one commit at a time) would otherwise arm and cancel a timer for each change it gets, about a fifth
+    of what a delivery costs the server. Taking an item only notes the time; a timer that fires before the
+    interval since then has passed sets itself again for the rest of it."""
+
+    __slots__ = ("_handle", "_interval", "_loop", "_subscription", "active_at")
+
+    def __init__(self, subscription: Subscription, interval: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._subscription = subscription
+        self._interval = interval
+        self.restart()
+
+    def active(self) -> None:
+        """The watcher took an item."""
+        self.active_at = self._loop.time()
+
+    def restart(self) -> None:
+        """The watcher took PROGRESS_DUE: the next one is due after another full interval."""
+        self.active_at = self._loop.time()
+        self._handle = self._loop.call_at(self.active_at + self._interval, self._fire)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+    def _fire(self) -> None:
+        due = self.active_at + self._interval
+        if self._loop.time() < due:
+            self._handle = self._loop.call_at(due, self._fire)
+        else:
+            self._subscription.nudge()
 
 
 class MarkerKind(enum.Enum):
@@ -144,27 +173,29 @@ class Watching:
                 if subscription.overflowed:
                     continue  # the buffer filled while catching up: catch up again from `last`
                 # Live.
-                while True:
-                    try:
-                        # A timeout costs a timer per call: only pay it when there is something to wait for.
-                        queue = subscription.queue
-                        item = queue.get_nowait() if not queue.empty() else await next_in(queue, interval)
-                    except TimeoutError:
-                        if not subscription.queue.empty():
-                            # A change arrived as the timer fired: deliver it before saying anything else.
+                queue = subscription.queue
+                idle = IdleTimer(subscription, interval)
+                try:
+                    while True:
+                        item = queue.get_nowait() if not queue.empty() else await queue.get()
+                        if item is PROGRESS_DUE:
+                            if queue.empty():
+                                # Every matching change up to the hub's position was delivered.
+                                last = max(last, self.hub.position)
+                                yield Marker(MarkerKind.PROGRESS, last)
+                            idle.restart()
                             continue
-                        # The buffer is empty: every matching change up to the hub's position was delivered.
-                        last = max(last, self.hub.position)
-                        yield Marker(MarkerKind.PROGRESS, last)
-                        continue
-                    if item is None:
-                        if subscription.closed:
-                            raise ServerShuttingDown(last)
-                        raise WatcherTooSlow(last, self.settings.capacity)
-                    if item.position <= last:
-                        continue
-                    last = item.position
-                    yield item
+                        idle.active()
+                        if item is None:
+                            if subscription.closed:
+                                raise ServerShuttingDown(last)
+                            raise WatcherTooSlow(last, self.settings.capacity)
+                        if item.position <= last:
+                            continue
+                        last = item.position
+                        yield item
+                finally:
+                    idle.cancel()
             finally:
                 self.hub.unsubscribe(subscription)
 

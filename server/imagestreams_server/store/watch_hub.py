@@ -39,14 +39,22 @@ class WatchStats:
         self.ended_slow = 0
 
 
+class ProgressDue:
+    """In a watcher's buffer: the watcher has been idle long enough to say where it stands."""
+
+
+PROGRESS_DUE = ProgressDue()
+
+
 class Subscription:
-    """A watcher's place in the hub: its filter and a bounded buffer of matching changes."""
+    """A watcher's place in the hub: its filter and a bounded buffer of matching changes (None: the watcher
+    is ended; PROGRESS_DUE: see `nudge`)."""
 
     def __init__(self, watch_filter: WatchFilter, capacity: int, stats: WatchStats | None = None) -> None:
         self.filter = watch_filter
         self.capacity = capacity
         self.stats = stats or WatchStats()
-        self.queue: asyncio.Queue[Change | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[Change | ProgressDue | None] = asyncio.Queue()
         self.overflowed = False
         self.closed = False
 
@@ -55,6 +63,11 @@ class Subscription:
         if not self.closed:
             self.closed = True
             self.queue.put_nowait(None)
+
+    def nudge(self) -> None:
+        """Wakes the watcher to send a progress marker (unless it is ending anyway)."""
+        if not self.closed and not self.overflowed:
+            self.queue.put_nowait(PROGRESS_DUE)
 
     def offer(self, change: Change) -> None:
         if self.closed:
