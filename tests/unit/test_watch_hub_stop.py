@@ -24,7 +24,7 @@ class EmptyLog:
     """Just enough of an event log for the hub: nothing in it, and nothing ever committed."""
 
     def __init__(self) -> None:
-        self.on_commit: list[Any] = []
+        self.on_recorded: list[Any] = []
         self.recorder = EmptyRecorder()
         self.mapper = None
 

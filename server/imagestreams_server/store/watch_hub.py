@@ -1,15 +1,17 @@
 """The watch hub: one follower of the log per process, fanning changes out to every watcher.
 
-The hub reads the log by position after each wake-up (a local commit, a PostgreSQL NOTIFY from another
-replica, or a periodic poll) and offers each change to the watchers whose filter matches. Each watcher has a
-bounded buffer: one that falls too far behind is marked overflowed rather than slowing the others or growing
-without bound. No watcher holds a database connection.
+The hub offers each change of the log, in the log's order, to the watchers whose filter matches. This
+process's own commits are taken as they are reported (their events and positions), without reading them back,
+when they follow on from what the hub has offered: appends take the log's lock until they commit, so no
+earlier position can still appear. Anything else (a PostgreSQL NOTIFY from another replica, a periodic poll,
+an own commit after a gap) makes the hub read the log by position. Each watcher has a bounded buffer: one
+that falls too far behind is marked overflowed rather than slowing the others or growing without bound. No
+watcher holds a database connection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -25,6 +27,9 @@ from .outage_log import OutageLog
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 READ_PAGE = 500
+# Own commits kept while the hub cannot take them yet (it is reading the log, or one is missing); past this,
+# they are dropped and the log read instead.
+PENDING_LIMIT = 1000
 
 
 class WatchStats:
@@ -96,6 +101,11 @@ class WatchHub:
         self.stats = WatchStats()
         self._failures = OutageLog(log)
         self._wake = asyncio.Event()
+        # Set when the log must be read (another replica's commit, a poll, or an own commit that cannot be
+        # taken as reported).
+        self._read_wanted = False
+        # This process's commits not offered yet, by their first position: [(position, event), ...].
+        self._own: dict[int, list[tuple[int, Any]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._listener: Any = None
@@ -104,7 +114,7 @@ class WatchHub:
 
     async def start(self, listener_factory: Callable[[Callable[[], None]], Any] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
-        self.event_log.on_commit.append(self.wake_threadsafe)
+        self.event_log.on_recorded.append(self.recorded_threadsafe)
         if listener_factory is not None:
             self._listener = listener_factory(self.wake_threadsafe)
             await self._run(self._listener.start)
@@ -117,8 +127,8 @@ class WatchHub:
             subscription.close()
 
     async def stop(self) -> None:
-        if self.wake_threadsafe in self.event_log.on_commit:
-            self.event_log.on_commit.remove(self.wake_threadsafe)
+        if self.recorded_threadsafe in self.event_log.on_recorded:
+            self.event_log.on_recorded.remove(self.recorded_threadsafe)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -127,9 +137,26 @@ class WatchHub:
             await asyncio.to_thread(self._listener.stop)
 
     def wake_threadsafe(self) -> None:
-        """Called from any thread after a commit or a notification."""
+        """Called from any thread when the log may have grown (a notification from another replica)."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
+            self._loop.call_soon_threadsafe(self._wake_to_read)
+
+    def recorded_threadsafe(self, recordings: list[Any]) -> None:
+        """Called on the committing thread with the recordings of each commit of this process."""
+        if recordings and self._loop is not None and not self._loop.is_closed():
+            events = [(r.notification.id, r.domain_event) for r in recordings]
+            self._loop.call_soon_threadsafe(self._own_commit, events)
+
+    def _wake_to_read(self) -> None:
+        self._read_wanted = True
+        self._wake.set()
+
+    def _own_commit(self, events: list[tuple[int, Any]]) -> None:
+        if len(self._own) >= PENDING_LIMIT:
+            self._own.clear()
+            self._read_wanted = True
+        self._own[events[0][0]] = events
+        self._wake.set()
 
     def subscribe(self, watch_filter: WatchFilter, capacity: int) -> tuple[Subscription, int]:
         """Registers a watcher. Every matching change after the returned position will be offered to it;
@@ -160,9 +187,11 @@ class WatchHub:
         while True:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that arrives as the wake-up
             # is set, and the follower would then outlive stop() (the server's stop waiting on it for ever).
-            with contextlib.suppress(TimeoutError):
+            try:
                 async with asyncio.timeout(self.poll_interval):
                     await self._wake.wait()
+            except TimeoutError:
+                self._read_wanted = True  # the poll
             self._wake.clear()
             try:
                 await self._drain()
@@ -180,19 +209,54 @@ class WatchHub:
                 self._failures.succeeded("watch hub reads the log again, after %.0f s")
 
     async def _drain(self) -> None:
-        while True:
-            page = await self._run(self.read_events, self.position, None)
-            for position, event in page:
-                for observer in self.observers:
-                    observer(event)
-                change = change_of(position, event)
-                if change is not None:
-                    for subscription in list(self._subscriptions):
-                        if subscription.filter.matches(change):
-                            subscription.offer(change)
-                self.position = position
-            if len(page) < READ_PAGE:
+        self._take_own()
+        if self._own:  # an own commit that does not follow on: something between is read from the log
+            self._read_wanted = True
+        if not self._read_wanted:
+            return
+        # Cleared before the read: a notification that arrives during it asks for another.
+        self._read_wanted = False
+        try:
+            while True:
+                page = await self._run(self.read_events, self.position, None)
+                self._offer(page)
+                if len(page) < READ_PAGE:
+                    break
+        except BaseException:
+            self._read_wanted = True
+            raise
+        self._take_own()
+        if self._own:
+            # Commits of this process after the read's end that do not follow on from it: another replica's
+            # commit between is not readable yet. The next wake-up or poll reads again.
+            self._read_wanted = True
+
+    def _take_own(self) -> None:
+        """Offers this process's commits that follow on from the hub's position; drops those already read."""
+        own = self._own
+        while own:
+            events = own.pop(self.position + 1, None)
+            if events is not None:
+                self._offer(events)
+                continue
+            read = [first for first in own if first <= self.position]
+            if not read:
                 return
+            for first in read:  # read from the log meanwhile (a commit is read whole, but keep any rest)
+                rest = [item for item in own.pop(first) if item[0] > self.position]
+                if rest:
+                    own[rest[0][0]] = rest
+
+    def _offer(self, events: list[tuple[int, Any]]) -> None:
+        for position, event in events:
+            for observer in self.observers:
+                observer(event)
+            change = change_of(position, event)
+            if change is not None:
+                for subscription in list(self._subscriptions):
+                    if subscription.filter.matches(change):
+                        subscription.offer(change)
+            self.position = position
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
