@@ -93,7 +93,8 @@ class ScheduledImports:
         """Streams whose docker image repository has not been imported since it was set."""
         with self.event_log.read() as sql:
             states = import_state.load(sql)
-            streams = readmodel.list_streams(sql, "", None, 1 << 31)
+            # Every stream, each tag with its current entry: what is due depends on no tag's older history.
+            streams = readmodel.list_streams(sql, "", None, 1 << 31, newest_only=True)
         due = []
         for stored in streams:
             state = stored.state
@@ -122,7 +123,8 @@ class ScheduledImports:
         now = self.clock()
         with self.event_log.read() as sql:
             states = import_state.load(sql)
-            streams = readmodel.list_streams(sql, "", None, 1 << 31)
+            # Every stream, each tag with its current entry: what is due depends on no tag's older history.
+            streams = readmodel.list_streams(sql, "", None, 1 << 31, newest_only=True)
         due: list[_Due] = []
         for stored in streams:
             state = stored.state

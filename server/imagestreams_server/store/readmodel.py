@@ -407,13 +407,20 @@ def stream_position(sql: Sql, namespace: str, name: str) -> int:
 
 
 def list_streams(
-    sql: Sql, namespace: str, after: tuple[str, str] | None, limit: int, within: Collection[str] | None = None
+    sql: Sql,
+    namespace: str,
+    after: tuple[str, str] | None,
+    limit: int,
+    within: Collection[str] | None = None,
+    *,
+    newest_only: bool = False,
 ) -> list[StoredStream]:
     """Streams ordered by (namespace, name), starting after the given key; all namespaces (or all of
-    `within`) when empty."""
+    `within`) when empty. `newest_only`: each tag's status holds only its newest entry (its `current`), not its
+    history, for work that looks at every stream but only at where its tags are; never for an answer."""
     where, params = keyset_where(namespace, after, within)
     page = f"SELECT namespace, name, doc, position FROM is_streams{where} ORDER BY namespace, name LIMIT %s"
-    return [stored for stored, _ in _streams(sql, page, (*params, limit), None)]
+    return [stored for stored, _ in _streams(sql, page, (*params, limit), None, newest_only=newest_only)]
 
 
 def list_images(sql: Sql) -> list[StoredImage]:
@@ -493,6 +500,11 @@ _JOINED_ENTRIES = (
     "(SELECT string_agg(i.entry, ',' ORDER BY i.seq DESC) FROM is_tag_status_items i"
     " WHERE i.namespace = t.namespace AND i.stream = t.stream AND i.tag = t.tag)"
 )
+# A tag's newest status entry alone (PostgreSQL).
+_NEWEST_ENTRY = (
+    "(SELECT i.entry FROM is_tag_status_items i"
+    " WHERE i.namespace = t.namespace AND i.stream = t.stream AND i.tag = t.tag ORDER BY i.seq DESC LIMIT 1)"
+)
 # The image a tag is at: the one its newest status entry names (PostgreSQL).
 _TAG_IMAGE = (
     " LEFT JOIN LATERAL (SELECT doc, position FROM is_images WHERE digest ="
@@ -503,17 +515,24 @@ _TAG_IMAGE = (
 
 
 def _streams(
-    sql: Sql, streams: str, params: Sequence[Any], tag: str | None, *, with_image: bool = False
+    sql: Sql,
+    streams: str,
+    params: Sequence[Any],
+    tag: str | None,
+    *,
+    with_image: bool = False,
+    newest_only: bool = False,
 ) -> list[tuple[StoredStream, StoredImage | None]]:
     """The streams that `streams` selects (namespace, name, doc and position of is_streams rows, in the order
     wanted), each with its tags (only `tag` when given) and their status entries, and the image `tag` is at
-    when `with_image` (PostgreSQL only; None otherwise, or when the tag has no recorded image).
+    when `with_image` (PostgreSQL only; None otherwise, or when the tag has no recorded image); with
+    `newest_only`, only each tag's newest entry.
 
     A fixed number of statements, however many streams: on PostgreSQL one, which joins each tag's entries into
     one text; on SQLite (no round trips to save, and no ordered text aggregate before 3.44) a second one reads
     the entries, a row each. Either way a tag's entries are decoded with one `json.loads`."""
     tag_filter, tag_params = (" AND t.tag = %s", (tag,)) if tag is not None else ("", ())
-    entries = "NULL" if sql.is_sqlite else _JOINED_ENTRIES
+    entries = "NULL" if sql.is_sqlite else _NEWEST_ENTRY if newest_only else _JOINED_ENTRIES
     image_columns, image_join = (
         (", img.doc AS image_doc, img.position AS image_position", _TAG_IMAGE) if with_image else ("", "")
     )
@@ -556,7 +575,11 @@ def _streams(
         conditions = [TagCondition.from_dict(c) for c in json.loads(row["conditions"])]
         status = TagStatus(conditions=conditions)
         state.status_tags[name] = status
-        joined = ",".join(texts.get((*key, name), ())) if sql.is_sqlite else row["entries"]
+        if sql.is_sqlite:
+            found = texts.get((*key, name), [])
+            joined = ",".join(found[:1] if newest_only else found)
+        else:
+            joined = row["entries"]
         if joined:
             status.items.extend(TagEvent.from_dict(entry) for entry in json.loads(f"[{joined}]"))
     return result
