@@ -1,5 +1,6 @@
-"""Times in answers: `convert.set_timestamp` sets what protobuf's `Timestamp.FromDatetime` sets, for every kind
-of datetime the service may hold, and history entries convert to the same bytes either way."""
+"""Large answers built cheaply, to the same bytes: `convert.set_timestamp` sets what protobuf's
+`Timestamp.FromDatetime` sets, for every kind of datetime the service may hold; history entries and streams
+built in place serialize as when every part was made apart and passed in."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams_server.api import convert
 from imagestreams_server.domain.history import TagCondition, TagEvent
-from imagestreams_server.domain.state import TagStatus
+from imagestreams_server.domain.state import StreamState, TagStatus
+from imagestreams_server.domain.tags import Source, SourceKind, TagSpec
 
 ZONES = [
     None,
@@ -103,3 +106,74 @@ def test_a_history_converts_to_the_same_bytes_as_message_by_message() -> None:
     )
     assert convert.named_tag_event_list("latest", status).SerializeToString() == before.SerializeToString()
     assert all(convert.tag_event(i).SerializeToString() == as_before(i).SerializeToString() for i in items)
+
+
+def stream_as_before(state: StreamState, position: int, repository: str, public: str) -> pb.ImageStream:
+    """The stream as it was built before: every part made apart and passed to the constructor."""
+
+    def as_before(event: TagEvent) -> pb.TagEvent:
+        return pb.TagEvent(
+            create_time=from_datetime(event.created),
+            docker_image_reference=event.docker_image_reference,
+            image=event.image,
+            generation=event.generation,
+        )
+
+    return pb.ImageStream(
+        image_repository=repository,
+        public_docker_image_repository=public,
+        namespace=state.namespace,
+        name=state.name,
+        uid=state.uid,
+        create_time=from_datetime(state.created) if state.created else None,
+        generation=state.generation,
+        annotations=state.annotations,
+        docker_image_repository=state.docker_image_repository,
+        lookup_local=state.lookup_local,
+        spec_tags=[convert.tag_reference(state.spec_tags[t]) for t in sorted(state.spec_tags)],
+        status_tags=[
+            pb.NamedTagEventList(
+                tag=t,
+                items=[as_before(i) for i in state.status_tags[t].items],
+                conditions=[convert.condition(c) for c in state.status_tags[t].conditions],
+            )
+            for t in sorted(state.status_tags)
+        ],
+        position=position,
+    )
+
+
+@pytest.mark.parametrize("created", [None, datetime(2026, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)])
+def test_a_stream_built_in_place_has_the_same_bytes(created: datetime | None) -> None:
+    rng = random.Random(5)
+    state = StreamState(
+        "team",
+        "app",
+        uid="u-1",
+        created=created,
+        generation=4,
+        annotations={"b": "2", "a": "1", "openshift.io/display-name": "App"},
+        docker_image_repository="registry.example.com/team/app",
+        lookup_local=True,
+        spec_tags={
+            name: TagSpec(name, Source(SourceKind.DOCKER_IMAGE, f"registry.example.com/team/app:{name}"), {"k": name})
+            for name in ("latest", "v1", "a")
+        },
+        status_tags={
+            name: TagStatus(
+                items=[TagEvent(sample(rng), f"r/{name}@sha256:{i:064x}", f"sha256:{i:064x}", i) for i in range(n)],
+                conditions=[TagCondition("ImportSuccess", "False", sample(rng), "x", "y", 1)] if n == 1 else [],
+            )
+            for name, n in (("latest", 20), ("v1", 1), ("empty", 0))
+        },
+    )
+    want = stream_as_before(state, 42, "reg/team/app", "pub/team/app").SerializeToString()
+    assert convert.image_stream(state, 42, "reg/team/app", "pub/team/app").SerializeToString() == want
+    answer = api.ListImageStreamsResponse(next_page_token="n")
+    convert.image_stream(state, 42, "reg/team/app", "pub/team/app", into=answer.image_streams.add())
+    before = api.ListImageStreamsResponse(
+        image_streams=[stream_as_before(state, 42, "reg/team/app", "pub/team/app")], next_page_token="n"
+    )
+    assert answer.SerializeToString() == before.SerializeToString()
+    lists = convert.status_event_lists(state)
+    assert convert.image_stream(state, 42, "reg/team/app", "pub/team/app", lists).SerializeToString() == want

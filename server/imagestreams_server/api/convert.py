@@ -169,8 +169,11 @@ def condition(value: TagCondition) -> pb.TagEventCondition:
     )
 
 
-def named_tag_event_list(tag: str, status: TagStatus) -> pb.NamedTagEventList:
-    message = pb.NamedTagEventList(tag=tag, conditions=[condition(c) for c in status.conditions])
+def named_tag_event_list(tag: str, status: TagStatus, into: pb.NamedTagEventList | None = None) -> pb.NamedTagEventList:
+    """`into`: the (empty) message to fill, e.g. one just added to a list, instead of a new one."""
+    message = into if into is not None else pb.NamedTagEventList()
+    message.tag = tag
+    message.conditions.extend(condition(c) for c in status.conditions)
     # Each entry built in place in the list (what `tag_event` makes): a message made apart and then passed in
     # is copied, and a tag's history may hold hundreds of entries.
     add = message.items.add
@@ -192,23 +195,31 @@ def image_stream(
     image_repository: str,
     public_repository: str = "",
     status_lists: dict[str, pb.NamedTagEventList] | None = None,
+    into: pb.ImageStream | None = None,
 ) -> pb.ImageStream:
-    lists = status_lists if status_lists is not None else status_event_lists(state)
-    return pb.ImageStream(
-        image_repository=image_repository,
-        public_docker_image_repository=public_repository,
-        namespace=state.namespace,
-        name=state.name,
-        uid=state.uid,
-        create_time=timestamp(state.created),
-        generation=state.generation,
-        annotations=state.annotations,
-        docker_image_repository=state.docker_image_repository,
-        lookup_local=state.lookup_local,
-        spec_tags=[tag_reference(state.spec_tags[t]) for t in sorted(state.spec_tags)],
-        status_tags=[lists[t] for t in sorted(state.status_tags)],
-        position=position,
-    )
+    """`status_lists`: the tags' statuses already converted (copied in); otherwise they are built in place.
+    `into`: the (empty) message to fill, e.g. one just added to an answer's list, instead of a new one: a list
+    page of large streams is then built once, not built and copied into the answer."""
+    message = into if into is not None else pb.ImageStream()
+    message.image_repository = image_repository
+    message.public_docker_image_repository = public_repository
+    message.namespace = state.namespace
+    message.name = state.name
+    message.uid = state.uid
+    if state.created is not None:
+        set_timestamp(message.create_time, state.created)
+    message.generation = state.generation
+    message.annotations.update(state.annotations)
+    message.docker_image_repository = state.docker_image_repository
+    message.lookup_local = state.lookup_local
+    message.spec_tags.extend(tag_reference(state.spec_tags[t]) for t in sorted(state.spec_tags))
+    if status_lists is not None:
+        message.status_tags.extend(status_lists[t] for t in sorted(state.status_tags))
+    else:
+        for tag in sorted(state.status_tags):
+            named_tag_event_list(tag, state.status_tags[tag], message.status_tags.add())
+    message.position = position
+    return message
 
 
 def image(view: ImageView, extra_annotations: dict[str, str] | None = None) -> pb.Image:

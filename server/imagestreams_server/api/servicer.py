@@ -44,9 +44,11 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
             except Exception:  # the same work is done again on a worker thread
                 return await self._call(context, fn)
 
-    def _stream(self, state: StreamState, position: int) -> pb.ImageStream:
+    def _stream(self, state: StreamState, position: int, into: pb.ImageStream | None = None) -> pb.ImageStream:
         queries = self.service.queries
-        return convert.image_stream(state, position, queries.status_repository(state), queries.public_repository(state))
+        return convert.image_stream(
+            state, position, queries.status_repository(state), queries.public_repository(state), into=into
+        )
 
     # -- streams --------------------------------------------------------------------------------------------
 
@@ -105,9 +107,11 @@ class ImageStreamServicer(api_grpc.ImageStreamServiceServicer):
                 within=_visible("list", "imagestreams", request.namespace),
             )
             token = paging.next_page_token(views, limit, lambda v: [v.state.namespace, v.state.name])
-            return api.ListImageStreamsResponse(
-                image_streams=[self._stream(v.state, v.position) for v in views], next_page_token=token
-            )
+            response = api.ListImageStreamsResponse(next_page_token=token)
+            for view in views:
+                # Built in the answer itself: a stream made apart would be copied into it, histories and all.
+                self._stream(view.state, view.position, into=response.image_streams.add())
+            return response
 
         return await self._call(context, run)
 
