@@ -531,24 +531,29 @@ def _streams(
     A fixed number of statements, however many streams: on PostgreSQL one, which joins each tag's entries into
     one text; on SQLite (no round trips to save, and no ordered text aggregate before 3.44) a second one reads
     the entries, a row each. Either way a tag's entries are decoded with one `json.loads`."""
-    tag_filter, tag_params = (" AND t.tag = %s", (tag,)) if tag is not None else ("", ())
+    tag_filter, tag_params = (" AND g.tag = %s", (tag,)) if tag is not None else ("", ())
     entries = "NULL" if sql.is_sqlite else _NEWEST_ENTRY if newest_only else _JOINED_ENTRIES
     image_columns, image_join = (
         (", img.doc AS image_doc, img.position AS image_position", _TAG_IMAGE) if with_image else ("", "")
     )
+    # The rows are put in order first and the entries read for them after: ordered with their entries, a page's
+    # rows (megabytes) would be sorted on disk. `OFFSET 0` keeps PostgreSQL from merging the ordered subquery
+    # into the outer one; ordered by the same keys, the outer query needs no sort of its own.
+    fence = "" if sql.is_sqlite else " OFFSET 0"
     rows = sql.execute(
-        f"SELECT s.namespace, s.name, s.doc, s.position, t.tag, t.spec, t.conditions, {entries} AS entries"
-        f"{image_columns} FROM ({streams}) s"
-        f" LEFT JOIN is_tags t ON t.namespace = s.namespace AND t.stream = s.name{tag_filter}{image_join}"
-        " ORDER BY s.namespace, s.name, t.tag",
+        f"SELECT t.namespace, t.stream, t.doc, t.position, t.tag, t.spec, t.conditions, {entries} AS entries"
+        f"{image_columns} FROM (SELECT s.namespace, s.name AS stream, s.doc, s.position, g.tag, g.spec, g.conditions"
+        f" FROM ({streams}) s LEFT JOIN is_tags g ON g.namespace = s.namespace AND g.stream = s.name{tag_filter}"
+        f" ORDER BY s.namespace, s.name, g.tag{fence}) t{image_join}"
+        " ORDER BY t.namespace, t.stream, t.tag",
         (*params, *tag_params),
     ).fetchall()
     texts: dict[tuple[str, str, str], list[str]] = {}
     if sql.is_sqlite and rows:
         items = sql.execute(
-            "SELECT t.namespace, t.stream, t.tag, t.entry FROM is_tag_status_items t"
-            f" WHERE (t.namespace, t.stream) IN (SELECT namespace, name FROM ({streams})){tag_filter}"
-            " ORDER BY t.namespace, t.stream, t.tag, t.seq DESC",
+            "SELECT g.namespace, g.stream, g.tag, g.entry FROM is_tag_status_items g"
+            f" WHERE (g.namespace, g.stream) IN (SELECT namespace, name FROM ({streams})){tag_filter}"
+            " ORDER BY g.namespace, g.stream, g.tag, g.seq DESC",
             (*params, *tag_params),
         ).fetchall()
         for item in items:
@@ -557,8 +562,8 @@ def _streams(
     key: tuple[str, str] | None = None
     state: StreamState | None = None
     for row in rows:
-        if (row["namespace"], row["name"]) != key:
-            key = (row["namespace"], row["name"])
+        if (row["namespace"], row["stream"]) != key:
+            key = (row["namespace"], row["stream"])
             state = StreamState.from_dict(json.loads(row["doc"]))
             image = None
             if with_image and row["image_doc"] is not None:
