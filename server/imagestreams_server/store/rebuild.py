@@ -263,18 +263,11 @@ class _Folding:
 
 def log_pages(sql: Sql, recorder: Any, mapper: Mapper[Any], size: int = PAGE) -> Iterator[list[tuple[int, Any]]]:
     """Every event of the log as (position, event), in pages of `size`, ordered by aggregate and version (the
-    events table's primary key: each page is a range of its index)."""
-    position = "rowid" if sql.is_sqlite else "notification_id"
-    statement = (
-        f"SELECT {position} AS position, originator_id, originator_version, topic, state"
-        f" FROM {events_table(recorder, sqlite=sql.is_sqlite)}"
-        " WHERE (originator_id, originator_version) > (%s, %s)"
-        " ORDER BY originator_id, originator_version LIMIT %s"
-    )
+    events table's primary key: each page is a range of its index). On PostgreSQL the next page is fetched
+    by a thread while this one is decoded."""
     decode = _fast_mapper(mapper)
-    after: tuple[str, int] = ("", -1)
-    while True:
-        rows = sql.tuples(statement, (*after, size))
+    rows = _raw_pages(sql, recorder, size)
+    for page in rows if sql.is_sqlite else _prefetched(rows):
         yield [
             (
                 int(position),
@@ -284,11 +277,65 @@ def log_pages(sql: Sql, recorder: Any, mapper: Mapper[Any], size: int = PAGE) ->
                     )
                 ),
             )
-            for position, aggregate_id, version, topic, state in rows
+            for position, aggregate_id, version, topic, state in page
         ]
+
+
+def _raw_pages(sql: Sql, recorder: Any, size: int) -> Iterator[list[Sequence[Any]]]:
+    position = "rowid" if sql.is_sqlite else "notification_id"
+    statement = (
+        f"SELECT {position} AS position, originator_id, originator_version, topic, state"
+        f" FROM {events_table(recorder, sqlite=sql.is_sqlite)}"
+        " WHERE (originator_id, originator_version) > (%s, %s)"
+        " ORDER BY originator_id, originator_version LIMIT %s"
+    )
+    after: tuple[str, int] = ("", -1)
+    while True:
+        rows = sql.tuples(statement, (*after, size))
+        yield rows
         if len(rows) < size:
             return
         after = (rows[-1][1], int(rows[-1][2]))
+
+
+def _prefetched(pages: Iterator[list[Sequence[Any]]]) -> Iterator[list[Sequence[Any]]]:
+    """`pages`, each fetched by a thread while the one before is used: at most one waits."""
+    ready: queue.Queue[tuple[list[Sequence[Any]] | None, BaseException | None]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: tuple[list[Sequence[Any]] | None, BaseException | None]) -> bool:
+        """Hands `item` over once there is room; False when the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                if not offer((page, None)):
+                    return
+            offer((None, None))
+        except BaseException as error:
+            offer((None, error))
+
+    thread = threading.Thread(target=fetch, name="rebuild-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = ready.get()
+            if error is not None:
+                raise error
+            if page is None:
+                return
+            yield page
+    finally:
+        # The consumer stopped early (an error): the reader must not go on using the connection.
+        stop.set()
+        thread.join()
 
 
 def _fast_mapper(mapper: Mapper[Any]) -> Mapper[Any]:
