@@ -1,5 +1,6 @@
 """Reads of the read models (store/readmodel.py) on both databases: a page of streams, one stream, one tag with
-its image, and every stream with only each tag's newest entry agree with the aggregates they come from."""
+its image, every stream with only each tag's newest entry, and every stream's own fields agree with the
+aggregates they come from."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_reads_agree_with_the_aggregates(store_config) -> None:  # type: ignore[
             tag, image = readmodel.get_stream_and_image(sql, "team", "a", "t3")
             missing = readmodel.get_stream_and_image(sql, "team", "a", "nope")
             newest = readmodel.list_streams(sql, "", None, 1 << 31, newest_only=True)
+            headers = readmodel.stream_headers(sql)
         assert [s.state.name for s in page] == ["a", "b", "c"]
         assert [s.state.name for s in second] == ["b"]
         for stored in page:
@@ -59,6 +61,12 @@ def test_reads_agree_with_the_aggregates(store_config) -> None:  # type: ignore[
         with log.read() as sql:
             assert image == readmodel.get_image(sql, current.image)
         assert missing[0] is not None and missing[0].state.status_tags == {} and missing[1] is None
+
+        assert [h.name for h in headers] == ["a", "b", "c"]
+        for header in headers:
+            want = expected[header.name]
+            assert (header.uid, header.created, header.annotations) == (want.uid, want.created, want.annotations)
+            assert header.spec_tags == {} and header.status_tags == {}
 
         assert [s.state.name for s in newest] == ["a", "b", "c"]
         for stored in newest:

@@ -93,11 +93,10 @@ class ScheduledImports:
         """Streams whose docker image repository has not been imported since it was set."""
         with self.event_log.read() as sql:
             states = import_state.load(sql)
-            # Every stream, each tag with its current entry: what is due depends on no tag's older history.
-            streams = readmodel.list_streams(sql, "", None, 1 << 31, newest_only=True)
+            # Every stream's own fields: a repository to import is one of them, the tags are not needed.
+            headers = readmodel.stream_headers(sql)
         due = []
-        for stored in streams:
-            state = stored.state
+        for state in headers:
             repository = state.docker_image_repository
             last = states.get((state.namespace, state.name, ""))
             if repository and (last is None or last.source != repository):

@@ -423,6 +423,13 @@ def list_streams(
     return [stored for stored, _ in _streams(sql, page, (*params, limit), None, newest_only=newest_only)]
 
 
+def stream_headers(sql: Sql) -> list[StreamState]:
+    """Every stream's own fields (its name, repository, annotations...) without its tags, ordered by
+    (namespace, name): for work that looks at every stream but not at its tags."""
+    rows = sql.execute("SELECT doc FROM is_streams ORDER BY namespace, name").fetchall()
+    return [StreamState.from_dict(json.loads(row["doc"])) for row in rows]
+
+
 def list_images(sql: Sql) -> list[StoredImage]:
     """Every image (pruning weighs them all)."""
     return [_image(row) for row in sql.execute("SELECT doc, position FROM is_images ORDER BY digest").fetchall()]
