@@ -5,13 +5,15 @@ another way, since a rebuild of a large log must not cost a statement (a round t
 
 - the log is read in the order of its aggregates (each aggregate's events together, in version order, from
   the events table's primary key), a page at a time. An aggregate's final rows are written once, when its
-  last event has been read, and no more than the aggregate being folded and one page of rows is held in
-  memory, however long the log;
+  last event has been read, and no more than the aggregate being folded and three pages (one fetched, one
+  folded, one written) are held in memory, however long the log;
 - the tables start empty and only ever receive the final rows, so nothing is updated or deleted: a tag's
   status entries are kept in memory, as the live projection's statements would leave its rows
   (`_StatusRows`), until the stream is complete;
 - rows go out in bulk, a page of the log at a time: one COPY per table on PostgreSQL, one `executemany` on
   SQLite (`Sql.insert_many`). Secrets and access aggregates, a few per project, keep their own statements;
+- on PostgreSQL the database's work overlaps this process's: a thread fetches the next page while the last
+  is decoded and folded, and another writes the rows of the one before;
 - each event's state is parsed by the C JSON parser with no Python call per object: the only transcoded
   value most events hold is their timestamp, converted afterwards (`_FastJSON`).
 """
