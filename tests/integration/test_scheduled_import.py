@@ -1,4 +1,5 @@
-"""Scheduled import against a real registry: HEAD-only re-checks, moves, failures, restarts."""
+"""Scheduled import against a real registry: HEAD-only re-checks, moves, failures, restarts; and passes that do
+not read every stream again while nothing can be due."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import resources_pb2 as pb
 from imagestreams.v1 import watch_service_pb2 as watch_api
+from imagestreams_server.application.commands import Destination, StreamInput, TagInput
 from imagestreams_server.application.importing import Importing, ImportInput
 from imagestreams_server.application.scheduling import ScheduledImports
 from imagestreams_server.application.service import Service, new_uid
+from imagestreams_server.domain.tags import Source, SourceKind
 from imagestreams_server.importer import RegistryClient
+from imagestreams_server.store import import_state, readmodel
 from imagestreams_server.store.app import EventLog
+from imagestreams_server.store.import_state import ImportState
 
 from tests.support import registry as registry_support
 from tests.support.builders import docker, get_istag, tag
@@ -173,3 +179,46 @@ def test_tags_and_repositories_waiting_for_import_are_imported_in_the_background
             assert imported == {("1.0", one), ("2.0", two)}
         finally:
             watcher.cancel()
+
+
+def test_a_pass_reads_the_streams_again_only_when_something_may_be_due(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every stream is what a pass costs on a large store: after a pass that found nothing due, the next
+    ones skip it until the log moves, a remembered check changes, or the first tag's interval has passed."""
+    source = "registry.example.com/team/app:1"
+    destination = Destination("team", "app", "1")
+    setup.service.commands.tag(TagInput("team", Source(SourceKind.DOCKER_IMAGE, source), [destination], scheduled=True))
+    with setup.log.write() as sql:
+        import_state.save(sql, ImportState("team", "app", "1", source, "", setup.clock.now))
+    scheduler = ScheduledImports(setup.log, setup.importing, setup.registry, setup.clock, INTERVAL, auto_import=False)
+    reads: list[int] = []
+    real_list_streams = readmodel.list_streams
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return real_list_streams(*args, **kwargs)
+
+    checked: list[str] = []
+    monkeypatch.setattr(readmodel, "list_streams", counted)
+    monkeypatch.setattr(scheduler, "_check_stream", lambda name, due, summary: checked.extend(d.spec.name for d in due))
+
+    scheduler.run_once()  # checked just now: nothing due
+    scheduler.run_once()
+    assert (len(reads), checked) == (1, [])
+    with setup.log.write() as sql:  # a check remembered elsewhere (another replica, an import)
+        import_state.save(sql, ImportState("team", "app", "1", source, "", setup.clock.now + timedelta(seconds=1)))
+    scheduler.run_once()
+    assert len(reads) == 2
+    setup.service.commands.create_stream(StreamInput("team", "other"))  # the log moved
+    scheduler.run_once()
+    scheduler.run_once()
+    assert (len(reads), checked) == (3, [])
+    setup.clock.now += INTERVAL
+    scheduler.run_once()
+    assert (len(reads), checked) == (3, [])  # not quite: the check remembered above is a second later
+    setup.clock.now += timedelta(seconds=1)
+    scheduler.run_once()
+    assert (len(reads), checked) == (4, ["1"])
+    scheduler.run_once()  # something was due: the next pass reads again
+    assert len(reads) == 5

@@ -53,6 +53,21 @@ class _Due:
     waiting: bool = False
 
 
+@dataclass(frozen=True)
+class _Quiet:
+    """What a tags pass that found nothing due saw. Until the log moves, a remembered check changes or `until`
+    comes, a pass would find nothing due either: a tag is due for what the read models say of it (a change is a
+    new log position), for its remembered check, or for the time."""
+
+    position: int
+    checks: dict[tuple[str, str, str], ImportState]
+    # When the first scheduled tag falls due; None: none will without a change.
+    until: datetime | None
+
+    def holds(self, position: int, checks: dict[tuple[str, str, str], ImportState], now: datetime) -> bool:
+        return position == self.position and checks == self.checks and (self.until is None or now < self.until)
+
+
 class ScheduledImports:
     def __init__(
         self,
@@ -73,6 +88,8 @@ class ScheduledImports:
         self.batch = batch
         # Import tags and repositories waiting for their first import, as OpenShift's import controller does.
         self.auto_import = auto_import
+        # Set by a tags pass that found nothing due: the next passes skip reading every stream while it holds.
+        self._quiet: _Quiet | None = None
         with event_log.write() as sql:
             import_state.create_table(sql)
 
@@ -121,10 +138,15 @@ class ScheduledImports:
     def _due(self) -> dict[StreamName, list[_Due]]:
         now = self.clock()
         with self.event_log.read() as sql:
+            # The position before the streams: a commit in between makes the next pass read them again.
+            position = readmodel.tracked_position(sql)
             states = import_state.load(sql)
+            if self._quiet is not None and self._quiet.holds(position, states, now):
+                return {}
             # Every stream, each tag with its current entry: what is due depends on no tag's older history.
             streams = readmodel.list_streams(sql, "", None, 1 << 31, newest_only=True)
         due: list[_Due] = []
+        until: datetime | None = None
         for stored in streams:
             state = stored.state
             for spec in state.spec_tags.values():
@@ -136,8 +158,12 @@ class ScheduledImports:
                     continue
                 assert spec.source is not None
                 if last and last.source == spec.source.name and now - last.checked_at < self.interval:
+                    falls_due = last.checked_at + self.interval
+                    until = falls_due if until is None else min(until, falls_due)
                     continue
                 due.append(_Due(state, spec, last))
+        # Reading every stream costs seconds of CPU on a large store: not again until something can be due.
+        self._quiet = None if due else _Quiet(position, states, until)
         # The longest unchecked first; never-checked tags before all of them.
         due.sort(key=lambda d: d.last.checked_at if d.last else datetime.min.replace(tzinfo=now.tzinfo))
         grouped: dict[StreamName, list[_Due]] = {}
