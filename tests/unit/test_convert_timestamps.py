@@ -73,6 +73,16 @@ def test_out_of_range_fails_as_from_datetime_does(value: datetime) -> None:
         converted(value)
 
 
+def tag_event_as_before(event: TagEvent) -> pb.TagEvent:
+    """A status entry as it was built before: Timestamp.FromDatetime through the constructor."""
+    return pb.TagEvent(
+        create_time=from_datetime(event.created),
+        docker_image_reference=event.docker_image_reference,
+        image=event.image,
+        generation=event.generation,
+    )
+
+
 def test_a_history_converts_to_the_same_bytes_as_message_by_message() -> None:
     rng = random.Random(3)
     items = [
@@ -82,14 +92,6 @@ def test_a_history_converts_to_the_same_bytes_as_message_by_message() -> None:
     items.append(TagEvent(datetime(1970, 1, 1, tzinfo=UTC), "", "", 0))
     condition = TagCondition("ImportSuccess", "False", sample(rng), "NotFound", "gone", 2)
     status = TagStatus(items=items, conditions=[condition])
-
-    def as_before(event: TagEvent) -> pb.TagEvent:
-        return pb.TagEvent(
-            create_time=from_datetime(event.created),
-            docker_image_reference=event.docker_image_reference,
-            image=event.image,
-            generation=event.generation,
-        )
 
     def as_before_condition(value: TagCondition) -> pb.TagEventCondition:
         return pb.TagEventCondition(
@@ -102,22 +104,14 @@ def test_a_history_converts_to_the_same_bytes_as_message_by_message() -> None:
         )
 
     before = pb.NamedTagEventList(
-        tag="latest", items=[as_before(i) for i in items], conditions=[as_before_condition(condition)]
+        tag="latest", items=[tag_event_as_before(i) for i in items], conditions=[as_before_condition(condition)]
     )
     assert convert.named_tag_event_list("latest", status).SerializeToString() == before.SerializeToString()
-    assert all(convert.tag_event(i).SerializeToString() == as_before(i).SerializeToString() for i in items)
+    assert all(convert.tag_event(i).SerializeToString() == tag_event_as_before(i).SerializeToString() for i in items)
 
 
 def stream_as_before(state: StreamState, position: int, repository: str, public: str) -> pb.ImageStream:
     """The stream as it was built before: every part made apart and passed to the constructor."""
-
-    def as_before(event: TagEvent) -> pb.TagEvent:
-        return pb.TagEvent(
-            create_time=from_datetime(event.created),
-            docker_image_reference=event.docker_image_reference,
-            image=event.image,
-            generation=event.generation,
-        )
 
     return pb.ImageStream(
         image_repository=repository,
@@ -134,7 +128,7 @@ def stream_as_before(state: StreamState, position: int, repository: str, public:
         status_tags=[
             pb.NamedTagEventList(
                 tag=t,
-                items=[as_before(i) for i in state.status_tags[t].items],
+                items=[tag_event_as_before(i) for i in state.status_tags[t].items],
                 conditions=[convert.condition(c) for c in state.status_tags[t].conditions],
             )
             for t in sorted(state.status_tags)
