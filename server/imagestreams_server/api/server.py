@@ -55,6 +55,7 @@ from ..store.pg_listener import PostgresListener
 from ..store.read_cache import follow_log
 from ..store.recorders import ProjectingPostgresRecorder
 from ..store.watch_hub import WatchHub
+from . import collector
 from .access_guard import AccessGuard, GuardedServer
 from .access_servicer import AccessServicer, ProjectServicer
 from .http_app import HttpSide, start_http_side
@@ -485,6 +486,7 @@ def _listener_factory(
 async def serve(config: ServerConfig, ready: Callable[[RunningServer], Awaitable[None] | None] | None = None) -> None:
     """Runs until SIGINT or SIGTERM, then drains calls in flight."""
     running = await start(config)
+    collector.settle_after_start()
     host = config.listen.rsplit(":", 1)[0]
     log.info("serving imagestreams.v1 on %s:%d (store: %s)", host, running.port, config.store.describe())
     if ready is not None:
