@@ -4,6 +4,7 @@ must be exactly what the log holds, each change once and in the log's order, how
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from imagestreams.v1 import image_stream_service_pb2 as api
 from imagestreams.v1 import watch_service_pb2 as watch_api
@@ -84,3 +85,40 @@ def test_commits_from_many_threads_reach_a_live_watch_once_each_in_log_order(ser
     assert positions == sorted(set(positions)), "a change came twice or out of order"
     assert set(tops) <= set(positions)
     same_bytes(live, changes_after(server, watcher.start.position, len(live)))
+
+
+def test_own_commits_on_postgresql_are_not_read_back_while_another_replicas_still_wake_the_hub(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL notifies every listener of every commit, this process's own included: those come from the
+    process's own connections and wake nobody, so its hub reads the log only for the other replica's commit."""
+    from tests.support.server import postgres_store, running_server
+
+    store = postgres_store(postgres_url)
+    with (
+        running_server(store, watch_poll_interval=60) as one,
+        running_server(store, watch_poll_interval=60) as other,
+    ):
+        hub = one.running.hub
+        reads: list[int] = []
+        read_events = hub.read_events
+
+        def counted(after: int, until: int | None, *args: Any) -> Any:
+            if until is None:  # the hub's own reads (a watch catching up reads up to a position)
+                reads.append(after)
+            return read_events(after, until, *args)
+
+        hub.read_events = counted
+        watcher = Watcher(one.channel, namespace="team", kinds=[watch_api.CHANGE_KIND_TAG_UPDATED])
+        try:
+            for i in range(10):
+                push(one.stub, "own", str(i), i)
+            assert [r.tag for r in watcher.changes(10)] == [str(i) for i in range(10)]
+            watcher.quiet(0.5)  # any late notification has arrived
+            assert reads == [], f"the hub read its own commits back {len(reads)} times"
+            moved = push(other.stub, "elsewhere", "1", "a")
+            (change,) = watcher.changes(1)
+            assert (change.stream, change.position) == ("elsewhere", moved.position)
+            assert len(reads) >= 1
+        finally:
+            watcher.cancel()

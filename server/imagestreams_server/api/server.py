@@ -479,8 +479,10 @@ def _listener_factory(
     """On PostgreSQL, one LISTEN connection wakes the hub for commits made by other replicas."""
     if not store.is_postgres:
         return None
-    channel = event_log.recorder.channel_name  # type: ignore[attr-defined]
-    return lambda wake: PostgresListener(store.database_url, channel, wake)
+    recorder = event_log.recorder
+    channel = recorder.channel_name  # type: ignore[attr-defined]
+    is_own = recorder.is_own_backend  # type: ignore[attr-defined]
+    return lambda wake: PostgresListener(store.database_url, channel, wake, is_own=is_own)
 
 
 async def serve(config: ServerConfig, ready: Callable[[RunningServer], Awaitable[None] | None] | None = None) -> None:

@@ -20,10 +20,20 @@ log = logging.getLogger(__name__)
 
 
 class PostgresListener:
-    def __init__(self, conninfo: str, channel: str, wake: Callable[[], None], reconnect_delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        channel: str,
+        wake: Callable[[], None],
+        reconnect_delay: float = 1.0,
+        is_own: Callable[[int], bool] = lambda pid: False,
+    ) -> None:
         self.conninfo = conninfo
         self.channel = channel
         self.wake = wake
+        # Notifications from this process's own appends (by the notifying server process) wake nobody: the
+        # hub is handed those commits directly.
+        self.is_own = is_own
         self.reconnect_delay = reconnect_delay
         self.listening = threading.Event()
         self._stop = threading.Event()
@@ -50,8 +60,9 @@ class PostgresListener:
                     self.wake()
                     while not self._stop.is_set():
                         # A short timeout keeps stop() prompt; waiting costs nothing between wake-ups.
-                        for _ in conn.notifies(timeout=0.25, stop_after=1):
-                            self.wake()
+                        for notify in conn.notifies(timeout=0.25, stop_after=1):
+                            if not self.is_own(notify.pid):
+                                self.wake()
             except psycopg.Error as error:
                 self._outage.failed("LISTEN connection lost (%s); reconnecting", describe(error))
                 self._stop.wait(self.reconnect_delay)

@@ -18,6 +18,7 @@ shared, and each append's read-model rows are written with its own positions.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,10 @@ from eventsourcing.utils import retry
 from . import deadline, readmodel, request_log
 from .group_commit import Append, GroupCommit
 from .sql import Sql
+
+# How long after its last append a connection's server process still counts as this recorder's (its NOTIFY
+# arrives right after the commit); PostgreSQL could give the number to another session only after it closes.
+OWN_BACKEND_SECONDS = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,9 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
         self.group_commit = GroupCommit(self._insert_batch)
         # Called with the number of appends of each committed transaction (1 for an append run alone).
         self.on_commit_size: list[Callable[[int], None]] = []
+        # The server processes (PIDs) of the connections this recorder appended through, and when: their
+        # NOTIFYs announce this process's own commits, which its watch hub is handed directly.
+        self._own_backends: dict[int, float] = {}
 
     def _create_table(self, curs: Any) -> None:
         super()._create_table(curs)
@@ -70,6 +78,24 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
             return request.positions
         return self._insert_alone(stored_events, kwargs)
 
+    def _note_own_backend(self, pid: int) -> None:
+        now = time.monotonic()
+        self._own_backends[pid] = now
+        if len(self._own_backends) > 256:  # connections the pool replaced over time
+            self._own_backends = {p: t for p, t in self._own_backends.items() if now - t <= OWN_BACKEND_SECONDS}
+
+    def is_own_backend(self, pid: int) -> bool:
+        """Whether a notification from server process `pid` announces an append of this recorder: one of its
+        connections appended within OWN_BACKEND_SECONDS (so a process number PostgreSQL gives again, long
+        after that connection closed, is another's)."""
+        noted = self._own_backends.get(pid)
+        if noted is None:
+            return False
+        if time.monotonic() - noted <= OWN_BACKEND_SECONDS:
+            return True
+        self._own_backends.pop(pid, None)
+        return False
+
     def _insert_alone(self, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> Sequence[int] | None:
         positions = self._insert_batch([Append(stored_events, kwargs, None)])
         return positions[0]
@@ -80,6 +106,8 @@ class ProjectingPostgresRecorder(PostgresApplicationRecorder):
         positions are given to the appends only once the transaction has committed."""
         events = [e for request in batch for e in request.stored_events]
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            # Noted before the NOTIFY can be delivered (at the commit).
+            self._note_own_backend(conn.info.backend_pid)
             # Outside pipeline mode a statement is flushed to the end before its result is read, whatever
             # its size.
             self._insert_stored_events(curs, events)
