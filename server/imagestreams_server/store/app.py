@@ -71,7 +71,7 @@ class EventLog(Application[str]):
     def _notify(self, recordings: list[Recording[str]]) -> None:
         for observer in list(self.on_recorded):
             observer(recordings)
-        # After each commit: wakes this process's watch hub without waiting for a database notification.
+        # After each commit (the background importer waits on it; the watch hub takes the recordings above).
         for callback in list(self.on_commit):
             callback()
 
