@@ -26,6 +26,7 @@ from ..application.errors import PermissionDenied, Unauthenticated
 from ..domain.errors import NotFound
 from ..domain.identity import ANONYMOUS_IDENTITY, Identity
 from ..domain.names import NAMESPACE_RE
+from ..store.access_rows import TokenRow
 from .access_rules import RULES, Check, Rule, escalation, is_public
 from .auth_throttle import AuthThrottle
 from .blocking import abort
@@ -75,17 +76,20 @@ class RequestAccess:
         """False once the call's token was revoked, expired, or lost its subject."""
         if not self.identity.token_name:
             return True
-        row = snapshot.rows.tokens.get(self.identity.token_name)
+        row = self._token_row(snapshot)
         if row is None or (row.expires is not None and row.expires <= self.clock()):
             return False
         return self.identity.subject is not None and snapshot.subject_uid(self.identity.subject) == row.subject_uid
 
     def token_expiry(self, snapshot: AccessSnapshot) -> datetime | None:
         """When the call's token expires, as `snapshot` records it (None: it does not, or no token)."""
-        if not self.identity.token_name:
-            return None
-        row = snapshot.rows.tokens.get(self.identity.token_name)
+        row = self._token_row(snapshot)
         return row.expires if row is not None else None
+
+    def _token_row(self, snapshot: AccessSnapshot) -> TokenRow | None:
+        """The call's token as `snapshot` records it (None: no token, or not recorded)."""
+        name = self.identity.token_name
+        return snapshot.rows.tokens.get(name) if name else None
 
 
 _current: contextvars.ContextVar[RequestAccess | None] = contextvars.ContextVar("imagestreams_access", default=None)
